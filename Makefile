@@ -1,0 +1,51 @@
+# trainbell — the one entry point: make test, make demo, make bench, make install.
+# Every Debian package the build, the tests or the demo need is installed here when missing (idempotent).
+
+SWIFT        ?= swift
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+TEST_TIMEOUT ?= 1800
+
+# What building needs, and what the tests run for real (dbus-daemon, gdbus, xmllint).
+BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
+TEST_PACKAGES  := dbus-daemon libglib2.0-bin libxml2-utils
+
+.PHONY: all build deps deps-test test clean help
+
+all: build
+
+help:
+	@echo "make test     install what is missing, build, run every test"
+	@echo "make build    debug build"
+	@echo "make clean    remove build folders"
+
+# Installs the Debian packages named in PACKAGES that are not installed yet.
+define apt_install
+	@missing=""; \
+	for p in $(1); do \
+	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing Debian packages:$$missing"; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+	  { echo "make: could not install:$$missing" >&2; exit 1; }; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(BUILD_PACKAGES))
+
+deps-test: deps
+	$(call apt_install,$(TEST_PACKAGES))
+
+build: deps
+	$(SWIFT) build
+
+test: deps-test
+	$(SWIFT) build --build-tests
+	timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build .build-*

@@ -1,0 +1,27 @@
+#ifndef TRAINBELL_CGIO_SHIM_H
+#define TRAINBELL_CGIO_SHIM_H
+/* GLib/GIO for Swift: the main loop, GSettings, GKeyFile.
+ * Only what Swift cannot call directly (macros, casts between callback types) is wrapped here. */
+#include <glib.h>
+#include <glib-unix.h>
+#include <gio/gio.h>
+
+/* g_source_set_callback takes a GSourceFunc; a unix-fd source calls a GUnixFDSourceFunc. */
+static inline void tb_unix_fd_source_set_callback(GSource *source, GUnixFDSourceFunc func,
+                                                  gpointer data, GDestroyNotify notify) {
+    g_source_set_callback(source, (GSourceFunc)(void (*)(void))func, data, notify);
+}
+
+/* g_signal_connect is a macro. */
+static inline gulong tb_signal_connect(gpointer instance, const gchar *signal, GCallback handler,
+                                       gpointer data, GClosureNotify destroy) {
+    return g_signal_connect_data(instance, signal, handler, data, destroy, (GConnectFlags)0);
+}
+
+/* The "changed" signal of GSettings: (GSettings*, const gchar *key, gpointer). */
+typedef void (*tb_settings_changed_func)(GSettings *settings, const gchar *key, gpointer data);
+static inline gulong tb_settings_connect_changed(GSettings *settings, const gchar *detailed_signal,
+                                                 tb_settings_changed_func func, gpointer data) {
+    return g_signal_connect_data(settings, detailed_signal, (GCallback)(void (*)(void))func, data, NULL, (GConnectFlags)0);
+}
+#endif

@@ -1,0 +1,165 @@
+import DBus
+import Foundation
+
+/// A tool the tests need is missing: the message names the Debian package that brings it.
+public struct MissingTool: Error, CustomStringConvertible {
+    public let tool: String
+    public let package: String
+    public var description: String {
+        "\(tool) is not installed: install the Debian package '\(package)' (apt-get install \(package)), or run 'make test', which installs it"
+    }
+}
+
+/// Finds `tool` on PATH or throws `MissingTool` naming its Debian package. Tests never skip silently.
+public func requireTool(_ tool: String, package: String) throws -> String {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for dir in path.split(separator: ":") {
+        let candidate = "\(dir)/\(tool)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw MissingTool(tool: tool, package: package)
+}
+
+/// A scratch directory removed when the value is dropped.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let path: String
+
+    public init(_ prefix: String = "trainbell-test") throws {
+        let template = NSTemporaryDirectory() + "/\(prefix).XXXXXX"
+        var bytes = Array(template.utf8CString)
+        guard let made = mkdtemp(&bytes) else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        path = String(cString: made)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A private `dbus-daemon` made for one test and stopped with it. It never touches the session of the
+/// person running the tests: its socket lives in a scratch directory, and it activates only services
+/// from `serviceDirectories`.
+public final class PrivateBus: @unchecked Sendable {
+    public let address: String
+    public let directory: TemporaryDirectory
+    private let process: ChildProcess
+
+    public init(serviceDirectories: [String] = [], environment: [String: String] = [:]) throws {
+        let daemon = try requireTool("dbus-daemon", package: "dbus-daemon")
+        directory = try TemporaryDirectory("trainbell-bus")
+        let socket = directory.path + "/bus"
+        address = "unix:path=" + socket
+        let services = serviceDirectories.map { "  <servicedir>\($0)</servicedir>\n" }.joined()
+        let config = """
+            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+             "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+            <busconfig>
+              <type>session</type>
+              <listen>\(address)</listen>
+              <auth>EXTERNAL</auth>
+            \(services)  <policy context="default">
+                <allow send_destination="*" eavesdrop="true"/>
+                <allow eavesdrop="true"/>
+                <allow own="*"/>
+              </policy>
+            </busconfig>
+            """
+        let configPath = directory.path + "/bus.conf"
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        var env = ProcessInfo.processInfo.environment
+        env["DBUS_SESSION_BUS_ADDRESS"] = address
+        for (k, v) in environment { env[k] = v }
+        // Its log (such as "Failed to set fd limit" as root) goes to a file beside the socket.
+        process = try ChildProcess(daemon, ["--config-file=\(configPath)", "--nofork", "--nopidfile"],
+                                   environment: env, stderr: directory.path + "/bus.log")
+        // The socket appears when the daemon listens.
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: socket) {
+            guard Date() < deadline, process.isRunning else {
+                throw BusError(.failed, "dbus-daemon did not start listening on \(socket)")
+            }
+            usleep(5_000)
+        }
+    }
+
+    /// A new connection to this bus.
+    public func connect() throws -> Connection { try Connection(address: address) }
+
+    public func stop() {
+        process.terminate()
+    }
+
+    deinit { stop() }
+}
+
+/// A `MainLoop` running on a thread of its own, for a service under test while the test thread makes
+/// blocking calls.
+public final class LoopThread: @unchecked Sendable {
+    public let loop = MainLoop()
+    private let done = DispatchSemaphore(value: 0)
+    private var thread: Thread?
+
+    public init() {
+        let loop = self.loop
+        let done = self.done
+        let t = Thread {
+            loop.run()
+            done.signal()
+        }
+        t.stackSize = 8 << 20
+        thread = t
+        t.start()
+        // Wait until the loop runs, so `sync` is served.
+        while !loop.isRunning { usleep(1_000) }
+    }
+
+    /// Runs `body` on the loop's thread and waits for its result.
+    public func sync<T>(_ body: @escaping () throws -> T) throws -> T {
+        let box = ResultBox<T>()
+        let sem = DispatchSemaphore(value: 0)
+        let work = Unchecked(body)
+        loop.invoke {
+            box.result = Result { try work.value() }
+            sem.signal()
+        }
+        sem.wait()
+        return try box.result!.get()
+    }
+
+    public func stop() {
+        guard thread != nil else { return }
+        loop.quit()
+        done.wait()
+        thread = nil
+    }
+
+    deinit { stop() }
+}
+
+/// Carries a value to the loop thread; the caller waits for it, so there is no concurrent access.
+public struct Unchecked<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
+}
+
+/// Runs a command to its end; returns its exit status, standard output and standard error.
+@discardableResult
+public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                       input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let scratch = try TemporaryDirectory("trainbell-run")
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    var stdinPath: String? = nil
+    if let input {
+        stdinPath = scratch.path + "/stdin"
+        try input.write(toFile: stdinPath!, atomically: true, encoding: .utf8)
+    }
+    let child = try ChildProcess(executable, arguments, environment: env, stdin: stdinPath,
+                                 stdout: scratch.path + "/stdout", stderr: scratch.path + "/stderr")
+    let status = child.wait()
+    let out = (try? String(contentsOfFile: scratch.path + "/stdout", encoding: .utf8)) ?? ""
+    let err = (try? String(contentsOfFile: scratch.path + "/stderr", encoding: .utf8)) ?? ""
+    return (status, out, err)
+}

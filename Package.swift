@@ -12,20 +12,48 @@ let package = Package(
     products: [
         .library(name: "DBus", targets: ["DBus"]),
         .library(name: "TrainBellCore", targets: ["TrainBellCore"]),
+        .executable(name: "trainbelld", targets: ["trainbelld"]),
     ],
     dependencies: [
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         .systemLibrary(name: "CGio", pkgConfig: "gio-unix-2.0", providers: [.apt(["libglib2.0-dev"])]),
         .target(name: "DBus", dependencies: ["CDBus", "CGio"], swiftSettings: strict),
         .target(name: "TrainBellCore", swiftSettings: strict),
+        .target(
+            name: "TrainBellDesktop",
+            dependencies: ["DBus", "CGio", "TrainBellCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "TrainBellDaemon",
+            dependencies: [
+                "DBus", "CGio", "TrainBellCore", "TrainBellDesktop",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "trainbelld",
+            dependencies: ["TrainBellDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
         .testTarget(
             name: "TrainBellCoreTests",
             dependencies: ["TrainBellCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
         .target(name: "BusTestSupport", dependencies: ["DBus"], path: "Tests/BusTestSupport", swiftSettings: strict),
         .testTarget(name: "DBusTests", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TrainBellDaemonTests",
+            dependencies: ["TrainBellDaemon", "TrainBellCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["DBus", "TrainBellCore", "BusTestSupport"],
+            swiftSettings: strict),
     ]
 )

@@ -76,6 +76,9 @@ public final class Connection: @unchecked Sendable {
     private static let threadsInitialised: Bool = dbus_threads_init_default() != 0
 
     deinit {
+        // Nothing may call back into this object once it is gone: a dispatch the loop still has
+        // scheduled runs on the (still referenced) libdbus connection and finds no filter.
+        if filterInstalled { dbus_connection_remove_filter(raw, Self.filter, Unmanaged.passUnretained(self).toOpaque()) }
         if let loopGlue { loopGlue.detach() }
         if isConnected { dbus_connection_close(raw) }
         dbus_connection_unref(raw)
@@ -221,14 +224,16 @@ public final class Connection: @unchecked Sendable {
         isMonitor = true
     }
 
+    /// One function for adding and removing the filter (libdbus matches it by pointer and data).
+    private static let filter: DBusHandleMessageFunction = { _, message, data in
+        guard let message, let data else { return DBUS_HANDLER_RESULT_NOT_YET_HANDLED }
+        let connection = Unmanaged<Connection>.fromOpaque(data).takeUnretainedValue()
+        return connection.handle(Message(retaining: message))
+            ? DBUS_HANDLER_RESULT_HANDLED : DBUS_HANDLER_RESULT_NOT_YET_HANDLED
+    }
+
     private func installFilter() {
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        dbus_connection_add_filter(raw, { _, message, data in
-            guard let message, let data else { return DBUS_HANDLER_RESULT_NOT_YET_HANDLED }
-            let connection = Unmanaged<Connection>.fromOpaque(data).takeUnretainedValue()
-            return connection.handle(Message(retaining: message))
-                ? DBUS_HANDLER_RESULT_HANDLED : DBUS_HANDLER_RESULT_NOT_YET_HANDLED
-        }, me, nil)
+        dbus_connection_add_filter(raw, Self.filter, Unmanaged.passUnretained(self).toOpaque(), nil)
         filterInstalled = true
     }
 }

@@ -13,10 +13,14 @@ final class LoopGlue: @unchecked Sendable {
     private let dispatchScheduled = Atomic<Bool>(false)
     private var dispatching = false
 
+    /// Holds a reference of its own: an idle dispatch may still be scheduled after the `Connection` is freed.
     init(connection: OpaquePointer, loop: MainLoop) {
+        dbus_connection_ref(connection)
         self.connection = connection
         self.loop = loop
     }
+
+    deinit { dbus_connection_unref(connection) }
 
     func attach() {
         let me = Unmanaged.passUnretained(self).toOpaque()

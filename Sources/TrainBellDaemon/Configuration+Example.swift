@@ -1,0 +1,128 @@
+extension Configuration {
+    /// A configuration file that lists every key with its built-in value,
+    /// commented out: shipped as `trainbell.conf.example` and quoted in the
+    /// README. Removing the `#` in front of every key changes nothing (a
+    /// test keeps it so).
+    static let exampleFile = #"""
+        # trainbell configuration: $XDG_CONFIG_HOME/trainbell/config
+        # (usually ~/.config/trainbell/config).
+        #
+        # Every setting is optional and the values shown are the built-in ones:
+        # remove the "#" in front of a key to change it. The syntax is GLib's
+        # key file (INI): [group] lines, key=value lines, comments on lines of
+        # their own starting with "#". Lists are separated by ";". In values,
+        # \n is a line break, \t a tab and \s a space.
+        #
+        # trainbelld reads this file when it starts and when it gets SIGHUP.
+        # A file with an error is reported with its line number and the last
+        # good configuration stays in use; unknown groups and keys are logged
+        # as warnings and ignored.
+
+        [milestones]
+        # Progress percentages that notify: whole numbers from 1 to 100. One
+        # update that crosses several notifies once, for the highest. 100 (the
+        # completion) is always added.
+        #percentages=25;50;75;100
+
+        [templates]
+        # Title and message of each kind of notification. Placeholders:
+        # {job} the job id, {title} the job's title, {step} the step reached,
+        # {total} the number of steps, {percent} the percentage done,
+        # {milestone} the milestone reached, {message} the trainer's message.
+        #
+        # A progress notification takes milestone-N-title if set, else
+        # progress-title if set, else the built-in title of the milestone
+        # (25, 50 and 75 have their own), else the built-in progress title;
+        # messages likewise (no milestone has a built-in message of its own).
+        # Setting progress-title therefore also replaces the titles of 25, 50
+        # and 75 that have no milestone-N-title. N is 1 to 99: 100% is the
+        # completion and uses the completion templates.
+        #progress-title=Training {milestone}% Complete
+        #progress-message={title}: step {step} of {total} ({percent}%)
+        #milestone-25-title=Training 25% Complete
+        #milestone-50-title=Training Halfway There!
+        #milestone-75-title=Training 75% Complete
+        # For example: milestone-50-message=Half way: {step} of {total} steps
+        #completion-title=Training Complete! 🎉
+        #completion-message={title} finished after {step} steps.
+        #error-title=Training Error
+        #error-message={message}
+        #warning-title=Training Warning
+        #warning-message={message}
+        # The summary shown when Do Not Disturb ends ({message} lists what was held back).
+        #digest-title=While you were away
+
+        [sounds]
+        # A freedesktop sound-theme name per kind of notification (such as
+        # complete, dialog-error, message-new-instant); empty for silence.
+        #progress=
+        #completion=complete
+        #error=dialog-error
+        #warning=
+
+        [urgency]
+        # Urgency of each error type: low, normal, high or critical. Lines here
+        # add types to the built-in table below or change their urgency. An
+        # error of a type not in the table gets the urgency the trainer asked
+        # for, else normal. Errors are shown even during Do Not Disturb.
+        #oom_error=critical
+        #cuda_error=critical
+        #system_crash=critical
+        #loss_divergence=high
+        #gradient_explosion=high
+        #data_error=high
+        # For example: my_custom_error=high
+
+        [notifications]
+        # The bubble shows at most this many characters (1 to 10000) and lines
+        # (1 to 100) of a message; the full text stays in the history and
+        # behind "View Details".
+        #body-max-characters=300
+        #body-max-lines=5
+        # Identical errors of a job within this many seconds are shown once,
+        # with a count (0 to 86400; 0 shows every one).
+        #error-collapse-seconds=60
+        # The application name and icon (an icon name or an absolute path;
+        # empty for none) of every notification.
+        #app-name=trainbell
+        #icon=
+
+        [dnd]
+        # Show one summary of what Do Not Disturb held back when it ends.
+        #digest=true
+        # Daily quiet hours that count as Do Not Disturb, HH:MM-HH:MM (may
+        # cross midnight); empty for none. For example: quiet-hours=22:00-07:00
+        #quiet-hours=
+
+        [launcher]
+        # Progress on the dock or task bar icon (Unity LauncherEntry).
+        # The app of jobs that name none and whose caller's app is unknown: a
+        # desktop entry id such as org.gnome.Terminal, with or without
+        # .desktop; empty for none.
+        #default-app-id=
+        # The most icon updates per second per app (1 to 60).
+        #max-updates-per-second=10
+        # How many seconds a finished job's full progress stays (0 to 3600).
+        #completion-flash-seconds=5
+        # Also show jobs in KDE Plasma's job tracker.
+        #kde-jobs=true
+
+        [actions]
+        # Commands run when a button of an error notification is clicked. No
+        # shell runs them: arguments are separated by spaces and may be quoted
+        # with '...' or "...", and \ makes the next character plain.
+        # Placeholders, replaced inside each argument: {file} the file with the
+        # full error text, {job} the job id. Empty retry: no command (the click
+        # is still reported on the bus). For example:
+        # retry=systemctl --user restart "train@{job}.service"
+        #details=xdg-open {file}
+        #retry=
+
+        [history]
+        # How many notification records to keep, and for how many days
+        # (0 for no limit).
+        #max-records=10000
+        #max-age-days=90
+
+        """#
+}

@@ -1,0 +1,220 @@
+import DBus
+import TrainBellCore
+
+extension Daemon {
+    /// Announcements of one job's properties are at least this far apart (~10 a second).
+    static let announcementInterval: Int64 = 100_000
+
+    func startJob(_ rawID: String, title: String, total: UInt64, options: OptionMap, caller: String) throws(TrainBellError) -> ObjectPath {
+        let id = try BusArguments.jobID(rawID)
+        guard total > 0 else {
+            throw .invalidArgument("total_steps must be at least 1 (got 0); report progress with ReportProgress(id, step, total) when the total is not known yet")
+        }
+        var milestones = configuration.milestones
+        if let values = try options.integers("milestones") {
+            do { milestones = try MilestoneSet(values) } catch { throw TrainBellError.from(error, argument: "option 'milestones'") }
+        }
+        let appID = try options.string("app-id") ?? configuration.defaultAppID
+        let icon = try options.string("icon")
+        let now = Clock.now()
+        let job = Job.start(id: id, title: BusArguments.title(title), totalSteps: total, appID: appID,
+                            icon: icon, milestones: milestones, now: now)
+        notifier.forget(jobID: id.rawValue)
+        jobs[id.rawValue] = job
+        try save(job)
+        if jobObjects[id.rawValue] == nil {
+            exportJob(job)
+        } else {
+            announce(id.rawValue, immediately: true)
+        }
+        root.emitPropertiesChanged(Self.interface, ["ActiveJobs"])
+        return JobObject.path(of: id)
+    }
+
+    func reportProgress(_ rawID: String, current: UInt64, total: UInt64) throws(TrainBellError) {
+        let key: String
+        if jobs[rawID] != nil {
+            key = rawID
+        } else {
+            // An unknown id starts a job titled by its id.
+            let id = try BusArguments.jobID(rawID)
+            key = id.rawValue
+            let job = Job.start(id: id, title: id.rawValue, totalSteps: total, appID: configuration.defaultAppID,
+                                milestones: configuration.milestones, now: Clock.now())
+            jobs[key] = job
+            try save(job)
+            exportJob(job)
+            root.emitPropertiesChanged(Self.interface, ["ActiveJobs"])
+        }
+        let now = Clock.now()
+        let wasRunning = jobs[key]?.state == .running
+        guard let event = jobs[key]?.reportProgress(current: current, total: total, now: now,
+                                                    composer: configuration.composer) else {
+            // The hot path: no notification; saved by the timer, announced at most ~10 times a second.
+            unsavedJobs.insert(key)
+            scheduleSave()
+            announce(key)
+            if !wasRunning && jobs[key]?.state == .running { root.emitPropertiesChanged(Self.interface, ["ActiveJobs"]) }
+            return
+        }
+        try notify(event, key: key, now: now)
+        if event.type == .completion { root.emitPropertiesChanged(Self.interface, ["ActiveJobs"]) }
+    }
+
+    func reportError(_ rawID: String, message: String, type: String, urgency: String) throws(TrainBellError) -> UInt64 {
+        let errorType = try BusArguments.errorType(type)
+        let requested = try BusArguments.urgency(urgency)
+        let key = try existingOrNewJob(rawID)
+        let now = Clock.now()
+        guard let event = jobs[key]?.reportError(message: message, type: errorType, urgency: requested, now: now,
+                                                 composer: configuration.composer) else { return 0 }
+        let record = try notify(event, key: key, now: now)
+        root.emitPropertiesChanged(Self.interface, ["ActiveJobs"])
+        return record.id
+    }
+
+    func reportWarning(_ rawID: String, message: String) throws(TrainBellError) -> UInt64 {
+        let key = try existingOrNewJob(rawID)
+        let now = Clock.now()
+        guard let event = jobs[key]?.reportWarning(message: message, now: now, composer: configuration.composer) else { return 0 }
+        return try notify(event, key: key, now: now).id
+    }
+
+    func completeJob(_ rawID: String, message: String) throws(TrainBellError) -> UInt64 {
+        guard jobs[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
+        let now = Clock.now()
+        let event = jobs[rawID]?.complete(message: message, now: now, composer: configuration.composer)
+        defer { root.emitPropertiesChanged(Self.interface, ["ActiveJobs"]) }
+        guard let event else {
+            try saveAndAnnounce(rawID)
+            return 0
+        }
+        return try notify(event, key: rawID, now: now).id
+    }
+
+    func cancelJob(_ rawID: String) throws(TrainBellError) {
+        guard jobs[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
+        jobs[rawID]?.cancel(now: Clock.now())
+        notifier.forget(jobID: rawID)
+        try saveAndAnnounce(rawID)
+        root.emitPropertiesChanged(Self.interface, ["ActiveJobs"])
+    }
+
+    func setProgress(_ appID: String, value: Double) throws(TrainBellError) {
+        guard !appID.isEmpty, appID.utf8.count <= 255, !appID.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw .invalidArgument("app_id '\(BusArguments.printable(appID))' is not accepted: a desktop entry id such as org.gnome.Terminal (with or without .desktop), at most 255 bytes")
+        }
+        guard value.isFinite, value == -1 || (0...1).contains(value) else {
+            throw .invalidArgument("value \(value) is not accepted: 0.0 to 0.99 shows progress, 1.0 completes, -1 removes")
+        }
+        launcherValues[appID] = value
+    }
+
+    func notifications(of rawID: String) throws(TrainBellError) -> DBusValue {
+        let recordType: DBusType = .dictionary(key: .string, value: .variant)
+        if !rawID.isEmpty && jobs[rawID] == nil {
+            let records = try historyRecords(jobID: rawID)
+            guard !records.isEmpty else { throw .unknownJob(BusArguments.printable(rawID)) }
+            return .array(recordType, records.map(\.busValue))
+        }
+        return .array(recordType, try historyRecords(jobID: rawID.isEmpty ? nil : rawID).map(\.busValue))
+    }
+
+    private func historyRecords(jobID: String?) throws(TrainBellError) -> [NotificationRecord] {
+        do { return try history.records(jobID: jobID) } catch { throw .failed("cannot read the history: \(error)") }
+    }
+
+    /// The key of job `rawID`, started (titled by its id) when unknown.
+    private func existingOrNewJob(_ rawID: String) throws(TrainBellError) -> String {
+        if jobs[rawID] != nil { return rawID }
+        let id = try BusArguments.jobID(rawID)
+        let job = Job.start(id: id, title: id.rawValue, totalSteps: 0, appID: configuration.defaultAppID,
+                            milestones: configuration.milestones, now: Clock.now())
+        jobs[id.rawValue] = job
+        try save(job)
+        exportJob(job)
+        return id.rawValue
+    }
+
+    /// Saves the job (its milestones are in the record before the notification goes out), then delivers.
+    @discardableResult
+    private func notify(_ event: NotificationEvent, key: String, now: Int64) throws(TrainBellError) -> NotificationRecord {
+        guard let job = jobs[key] else { throw .unknownJob(key) }
+        try saveAndAnnounce(key)
+        do {
+            return try notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
+        } catch {
+            log.error("cannot record a notification of job \(key): \(error)")
+            throw .failed("the notification could not be recorded: \(error)")
+        }
+    }
+
+    func saveAndAnnounce(_ key: String) throws(TrainBellError) {
+        if let job = jobs[key] { try save(job) }
+        announce(key, immediately: true)
+    }
+
+    func save(_ job: Job) throws(TrainBellError) {
+        do {
+            try history.save(job)
+            unsavedJobs.remove(job.id.rawValue)
+        } catch {
+            log.error("cannot save job \(job.id): \(error)")
+            throw .failed("the job state could not be saved: \(error)")
+        }
+    }
+
+    /// Saves jobs whose progress changed, at most once a second: progress may arrive every step.
+    func scheduleSave() {
+        guard saveTimer == nil else { return }
+        saveTimer = loop.addTimeout(milliseconds: 1_000) { [weak self] in
+            self?.saveTimer = nil
+            self?.saveUnsavedJobs()
+            return false
+        }
+    }
+
+    func saveUnsavedJobs() {
+        for key in unsavedJobs.sorted() {
+            if let job = jobs[key] { try? save(job) }
+        }
+        unsavedJobs = []
+    }
+
+    func restoreJobs() {
+        do {
+            for job in try history.jobs() { jobs[job.id.rawValue] = job }
+            if !jobs.isEmpty { log.info("restored \(jobs.count) jobs from the history") }
+        } catch {
+            log.error("cannot restore jobs from the history: \(error)")
+        }
+    }
+
+    func exportJob(_ job: Job) {
+        let key = job.id.rawValue
+        let object = ExportedObject(path: JobObject.path(of: job.id), interfaces: [
+            JobObject.table { [weak self] in self?.jobs[key] },
+        ])
+        jobObjects[key] = object
+        connection.export(object)
+    }
+
+    /// PropertiesChanged of a job, at most ~10 a second, the last state always announced.
+    func announce(_ key: String, immediately: Bool = false) {
+        let now = Clock.now()
+        let last = lastJobAnnouncement[key] ?? 0
+        if immediately || now - last >= Self.announcementInterval {
+            pendingJobAnnouncement.removeValue(forKey: key)?.cancel()
+            lastJobAnnouncement[key] = now
+            jobObjects[key]?.emitPropertiesChanged(JobObject.interface, JobObject.propertyNames)
+            return
+        }
+        guard pendingJobAnnouncement[key] == nil else { return }
+        let wait = UInt32(max(1, (Self.announcementInterval - (now - last)) / 1_000))
+        pendingJobAnnouncement[key] = loop.addTimeout(milliseconds: wait) { [weak self] in
+            self?.pendingJobAnnouncement.removeValue(forKey: key)
+            self?.announce(key, immediately: true)
+            return false
+        }
+    }
+}

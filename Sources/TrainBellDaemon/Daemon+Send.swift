@@ -1,0 +1,82 @@
+import DBus
+import TrainBellCore
+
+extension Daemon {
+    /// `Send`: a caller's own notification (notify-send style) through the same policy and history.
+    func send(_ call: MethodCall, reply: PendingReply) {
+        do {
+            let (event, request, jobID) = try sendRequest(summary: call.string(0), body: call.string(1),
+                                                           options: OptionMap(call.arguments[2]))
+            try notifier.deliverCustom(event, request: request, jobID: jobID, now: Clock.now()) { id in
+                reply.succeed([.uint32(id)])
+            }
+        } catch let error as TrainBellError {
+            reply.fail(error.busError)
+        } catch {
+            reply.fail(TrainBellError.failed("the notification could not be recorded: \(error)").busError)
+        }
+    }
+
+    func sendRequest(summary: String, body: String, options: OptionMap) throws(TrainBellError)
+        -> (NotificationEvent, NotificationRequest, String)
+    {
+        guard !summary.isEmpty else { throw .invalidArgument("summary must not be empty") }
+        var urgency = Urgency.normal
+        if let value = options.entries["urgency"] {
+            if case .string(let text) = value {
+                urgency = try BusArguments.urgency(text, argument: "option 'urgency'") ?? .normal
+            } else if let n = value.integerValue, let u = Urgency(wireByte: n) {
+                urgency = u
+            } else {
+                throw .invalidArgument("option 'urgency' must be low, normal, high or critical (s), or the byte 0, 1, 2 (y/u/i)")
+            }
+        }
+        let expire = try options.integer("expire-timeout", in: -1...Int64(Int32.max), expected: "i (milliseconds, -1 = server default, 0 = never)") ?? -1
+        let actions = try options.strings("actions") ?? []
+        guard actions.count % 2 == 0 else {
+            throw .invalidArgument("option 'actions' must hold pairs: key, label, key, label… (got \(actions.count) strings)")
+        }
+        let replaceID = try options.integer("replace-id", in: 0...Int64(UInt32.max), expected: "u") ?? 0
+        let jobID = try options.string("job") ?? ""
+        if !jobID.isEmpty { _ = try BusArguments.jobID(jobID, argument: "option 'job'") }
+        var hints: [(name: String, value: HintValue)] = []
+        for (name, value) in (try options.dictionary("hints") ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let hint = HintValue(value.unwrapped) else {
+                throw .invalidArgument("hint '\(name)' has type '\(value.unwrapped.type.signature)'; accepted hint types: y, b, i, u (sent as i), s")
+            }
+            hints.append((name, hint))
+        }
+        hints.removeAll { $0.name == "urgency" }
+        hints.insert(("urgency", .byte(urgency.wireByte)), at: 0)
+        if let category = try options.string("category"), !category.isEmpty {
+            hints.removeAll { $0.name == "category" }
+            hints.append(("category", .string(category)))
+        }
+        if let transient = try options.bool("transient") {
+            hints.removeAll { $0.name == "transient" }
+            hints.append(("transient", .boolean(transient)))
+        }
+        let pairs = stride(from: 0, to: actions.count, by: 2).map { NotificationAction(key: actions[$0], label: actions[$0 + 1]) }
+        let event = NotificationEvent(type: .custom, title: summary, message: body, urgency: urgency,
+                                      actions: pairs, respectsDoNotDisturb: urgency != .critical)
+        let request = NotificationRequest(
+            appName: try options.string("app-name") ?? configuration.appName,
+            replacesID: UInt32(replaceID), icon: try options.string("icon") ?? "",
+            summary: summary, body: body, actions: actions, hints: hints, expireTimeout: Int32(expire))
+        return (event, request, jobID)
+    }
+}
+
+extension HintValue {
+    /// The hint kinds a caller may pass through `Send`.
+    init?(_ value: DBusValue) {
+        switch value {
+        case .byte(let v): self = .byte(v)
+        case .boolean(let v): self = .boolean(v)
+        case .int32(let v): self = .int32(v)
+        case .uint32(let v): self = .int32(Int32(truncatingIfNeeded: v))
+        case .string(let v): self = .string(v)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import DBus
+import Glibc
+import Logging
+import TrainBellCore
+import TrainBellDesktop
+
+/// The trainbell service: owns `org.trainbell.TrainBell1`, keeps jobs and history, and turns training
+/// events into desktop notifications. Everything runs on one `MainLoop`.
+public final class Daemon {
+    public static let busName: BusName = "org.trainbell.TrainBell1"
+    public static let path: ObjectPath = "/org/trainbell/TrainBell1"
+    public static let interface: InterfaceName = "org.trainbell.TrainBell1"
+    public static let version = "0.1.0"
+
+    /// What `main` passes in.
+    public struct Options {
+        public var address: String?
+        public var replace: Bool
+        public var configPath: String
+        public var stateDirectory: String
+
+        public init(address: String? = nil, replace: Bool = false, configPath: String, stateDirectory: String) {
+            self.address = address
+            self.replace = replace
+            self.configPath = configPath
+            self.stateDirectory = stateDirectory
+        }
+
+        /// `$XDG_STATE_HOME/trainbell`, else `~/.local/state/trainbell`.
+        public static var defaultStateDirectory: String {
+            if let s = getenv("XDG_STATE_HOME").map({ String(cString: $0) }), s.hasPrefix("/") { return s + "/trainbell" }
+            let home = getenv("HOME").map { String(cString: $0) } ?? "/tmp"
+            return home + "/.local/state/trainbell"
+        }
+    }
+
+    /// Why the daemon could not start or had to stop: a message for the user and an exit code.
+    public struct Failure: Error, CustomStringConvertible {
+        public let message: String
+        public let exitCode: Int32
+        public var description: String { message }
+    }
+
+    let options: Options
+    let log: Logger
+    let loop: MainLoop
+    let connection: Connection
+    let history: HistoryStore
+    var configuration: Configuration
+    let notifications: NotificationsClient
+    let notifier: Notifier
+    var root: ExportedObject!
+
+    var jobs: [String: Job] = [:]
+    var jobObjects: [String: ExportedObject] = [:]
+    /// Jobs whose progress changed since they were last saved (saved by a timer, not per step).
+    var unsavedJobs: Set<String> = []
+    var saveTimer: EventSource?
+    /// PropertiesChanged of a job at most ~10 times a second: when each was last sent, and the trailing one.
+    var lastJobAnnouncement: [String: Int64] = [:]
+    var pendingJobAnnouncement: [String: EventSource] = [:]
+    /// SetProgress values per app id, kept until the launcher emitter exists.
+    var launcherValues: [String: Double] = [:]
+    var pruneTimer: EventSource?
+    var exitCode: Int32 = 0
+
+    public init(options: Options, loop: MainLoop = .default, log: Logger) throws(Failure) {
+        self.options = options
+        self.log = log
+        self.loop = loop
+        do {
+            configuration = try Configuration.load(from: options.configPath)
+        } catch {
+            log.error("\(error); using the built-in defaults")
+            configuration = Configuration()
+        }
+        for warning in configuration.warnings { log.warning("\(warning)") }
+        do {
+            history = try HistoryStore(path: options.stateDirectory + "/history.sqlite3")
+        } catch {
+            throw Failure(message: "cannot open the history: \(error)", exitCode: 1)
+        }
+        do {
+            if let address = options.address {
+                connection = try Connection(address: address)
+            } else {
+                connection = try Connection.session()
+            }
+        } catch {
+            throw Failure(message: "cannot connect to the session bus: \(error.message)", exitCode: 1)
+        }
+        connection.attach(to: loop)
+        notifications = NotificationsClient(connection: connection)
+        notifier = Notifier(client: notifications, history: history, builder: configuration.requestBuilder,
+                            collapseWindow: configuration.errorCollapseWindow, log: log)
+    }
+
+    /// Exports the objects, then asks for the name (calls arriving during activation find the objects).
+    public func start() throws(Failure) {
+        restoreJobs()
+        root = ExportedObject(path: Self.path, interfaces: [rootInterface], managesObjects: true)
+        connection.export(root)
+        for (id, job) in jobs.sorted(by: { $0.key < $1.key }) where jobObjects[id] == nil { exportJob(job) }
+
+        notifier.onRecord = { [weak self] record in self?.emitNotification(record) }
+        notifications.onServerChange = { [weak self] server in self?.serverChanged(server) }
+        notifications.onActionInvoked = { [weak self] id, key in self?.actionInvoked(serverID: id, key: key) }
+        notifications.onNotificationClosed = { [weak self] id, _ in self?.notifier.closed(id) }
+        do {
+            try notifications.start()
+        } catch {
+            log.warning("cannot follow the notification server: \(error)")
+        }
+
+        connection.onDisconnect = { [weak self] in
+            self?.log.error("lost the connection to the session bus; exiting so that the service manager restarts trainbelld")
+            self?.stop(exitCode: 1)
+        }
+        connection.onNameLost = { [weak self] name in
+            self?.log.notice("another trainbelld took \(name) over (--replace); exiting")
+            self?.stop(exitCode: 0)
+        }
+
+        var flags: NameRequestFlags = [.doNotQueue, .allowReplacement]
+        if options.replace { flags.insert(.replaceExisting) }
+        let result: NameRequestResult
+        do {
+            result = try connection.requestName(Self.busName, flags: flags)
+        } catch {
+            throw Failure(message: "cannot request \(Self.busName): \(error.message)", exitCode: 1)
+        }
+        switch result {
+        case .primaryOwner, .alreadyOwner:
+            break
+        case .exists, .inQueue:
+            let pid = connection.processID(of: Self.busName.rawValue).map { " owned by PID \($0)" } ?? ""
+            throw Failure(message: "the name \(Self.busName) is already\(pid): is trainbelld already running? (use --replace to take over)", exitCode: 2)
+        }
+
+        loop.addUnixSignal(SIGHUP) { [weak self] in
+            self?.reload()
+            return true
+        }
+        for signal in [SIGTERM, SIGINT] {
+            loop.addUnixSignal(signal) { [weak self] in
+                self?.log.info("stopping on signal \(signal)")
+                self?.stop(exitCode: 0)
+                return false
+            }
+        }
+        prune()
+        // Retention is applied once a day while running, and at every start.
+        pruneTimer = loop.addTimeout(seconds: 86_400) { [weak self] in
+            self?.prune()
+            return true
+        }
+        log.info("trainbelld \(Self.version) serving \(Self.busName) on \(options.address ?? "the session bus")")
+    }
+
+    /// Runs until a signal or a lost bus stops it; returns the exit code.
+    public func run() -> Int32 {
+        loop.run()
+        return exitCode
+    }
+
+    func stop(exitCode: Int32) {
+        self.exitCode = exitCode
+        saveUnsavedJobs()
+        connection.flush()
+        loop.quit()
+    }
+
+    /// Re-reads the configuration (`Reload`, SIGHUP); a bad file keeps the last good one.
+    @discardableResult
+    func reload() -> Result<Void, TrainBellError> {
+        do {
+            let fresh = try Configuration.load(from: options.configPath)
+            configuration = fresh
+            notifier.builder = fresh.requestBuilder
+            notifier.collapser = ErrorCollapser(window: fresh.errorCollapseWindow)
+            for warning in fresh.warnings { log.warning("\(warning)") }
+            log.info("configuration reloaded from \(options.configPath)")
+            return .success(())
+        } catch {
+            log.error("\(error); keeping the previous configuration")
+            return .failure(.failed("the configuration was not reloaded: \(error); the previous configuration stays"))
+        }
+    }
+
+    func prune() {
+        do {
+            let removed = try history.prune(maxRecords: configuration.historyMaxRecords ?? Int.max,
+                                            maxAge: configuration.historyMaxAge ?? Int64.max, now: Clock.now())
+            if removed > 0 { log.info("history: removed \(removed) old records") }
+        } catch {
+            log.error("history: cannot remove old records: \(error)")
+        }
+    }
+
+    func serverChanged(_ server: NotificationServer?) {
+        if let server {
+            log.info("notification server: \(server.name) \(server.version) (\(server.capabilities.sorted().joined(separator: " ")))")
+        } else {
+            log.warning("no notification server on the bus: notifications are recorded, errors and completions wait for one")
+        }
+        notifier.serverChanged(server)
+        root?.emitPropertiesChanged(Self.interface, ["NotificationServer"])
+    }
+
+    func emitNotification(_ record: NotificationRecord) {
+        try? root?.emit(Self.interface, "NotificationEmitted", [.string(record.jobID), record.busValue])
+    }
+}

@@ -1,0 +1,48 @@
+extension HistoryStore {
+    /// The most UTF-8 bytes of a message the history keeps: 1 MiB
+    /// (1,048,576 bytes).
+    ///
+    /// A notification's message (and a job's last error) is stored whole up
+    /// to this size. A longer one is cut at a character boundary (never
+    /// inside a UTF-8 sequence) and ends with
+    /// `"\n… [truncated: N bytes in all]"`, N being the length of the
+    /// original text in bytes; the stored text, marker included, is never
+    /// longer than the cap.
+    static let maximumStoredMessageBytes = 1 << 20
+
+    /// `message` as stored: shortened to ``maximumStoredMessageBytes`` with
+    /// the truncation marker when longer, and with ``storedText(_:)``'s
+    /// replacement of NUL characters.
+    static func storedMessage(_ message: String) -> String {
+        let text = storedText(message)
+        let length = text.utf8.count
+        guard length > maximumStoredMessageBytes else { return text }
+        let marker = "\n… [truncated: \(message.utf8.count) bytes in all]"
+        let utf8 = text.utf8
+        var end = utf8.index(utf8.startIndex, offsetBy: maximumStoredMessageBytes - marker.utf8.count)
+        // Back off over continuation bytes (0b10xxxxxx) to the start of a scalar.
+        while end > utf8.startIndex, utf8[end] & 0xC0 == 0x80 {
+            end = utf8.index(before: end)
+        }
+        return String(decoding: utf8[..<end], as: UTF8.self) + marker
+    }
+
+    /// `text` with every NUL character replaced by U+FFFD.
+    ///
+    /// SQLite text goes through C strings in GRDB, which would cut the text at
+    /// the first NUL; D-Bus strings cannot hold NUL, so only a caller inside
+    /// the daemon could pass one.
+    static func storedText(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            scalars.append(scalar == "\0" ? "\u{FFFD}" : scalar)
+        }
+        return String(scalars)
+    }
+
+    /// ``storedText(_:)`` of an optional.
+    static func storedText(_ text: String?) -> String? {
+        text.map { storedText($0) }
+    }
+}

@@ -1,0 +1,205 @@
+import DBus
+import Logging
+import TrainBellCore
+import TrainBellDesktop
+
+/// Decides and delivers notifications: policy (DND, no server, flood control), history, the `Notify`
+/// call, in-place replacement of a job's progress, the queue for a server that is not there yet, and
+/// the mapping of the server's ids back to jobs for actions.
+final class Notifier {
+    /// Where a shown notification came from, to route the server's signals back.
+    struct Origin {
+        let jobID: String
+        let recordID: UInt64
+    }
+
+    /// One notification waiting for a server.
+    struct Pending {
+        let record: NotificationRecord
+        let appID: String?
+        let icon: String?
+        let repeatCount: Int
+    }
+
+    let client: NotificationsClient
+    let history: HistoryStore
+    let log: Logger
+    var builder: NotificationRequestBuilder
+    var collapser: ErrorCollapser
+    var doNotDisturb: DoNotDisturbStatus = .off
+    /// Called for every decided record (shown or not): `NotificationEmitted`.
+    var onRecord: ((NotificationRecord) -> Void)?
+    /// Called when a record's delivery changed later (queued → shown).
+    var onRecordUpdated: ((NotificationRecord) -> Void)?
+
+    private(set) var origins: [UInt32: Origin] = [:]
+    /// The server id of each job's progress bubble, replaced in place.
+    private var progressBubbles: [String: UInt32] = [:]
+    /// Jobs whose progress `Notify` is in flight, with the requests waiting behind it in order
+    /// (at most one per milestone, so few).
+    private var inFlight: Set<String> = []
+    private var waitingBehind: [String: [(NotificationRecord, NotificationRequest, Delivery)]] = [:]
+    /// Errors shown, by collapse key, to update their count in place.
+    private var errorBubbles: [String: UInt32] = [:]
+    private var queue: [Pending] = []
+
+    init(client: NotificationsClient, history: HistoryStore, builder: NotificationRequestBuilder,
+         collapseWindow: Int64, log: Logger) {
+        self.client = client
+        self.history = history
+        self.builder = builder
+        self.collapser = ErrorCollapser(window: collapseWindow)
+        self.log = log
+    }
+
+    var queuedCount: Int { queue.count }
+
+    /// Decides, records and (when the policy says so) sends `event` of `job`. Returns the record.
+    @discardableResult
+    func deliver(_ event: NotificationEvent, jobID: String, appID: String?, icon: String?, now: Int64) throws -> NotificationRecord {
+        var repeatCount = 1
+        var collapseKey: String?
+        if event.type == .error {
+            let key = jobID + "\u{1}" + (event.errorType ?? "") + "\u{1}" + event.message
+            collapseKey = key
+            if case .collapse(let count, _) = collapser.decide(jobID: jobID, errorType: event.errorType ?? "",
+                                                               message: event.message, now: now) {
+                repeatCount = count
+                let record = try history.append(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
+                                                                   delivery: .rateLimited, serverID: 0))
+                onRecord?(record)
+                // The error already on screen shows the new count.
+                if let shown = errorBubbles[key], let server = client.server {
+                    var request = builder.request(for: event, jobID: jobID, appID: appID, icon: icon,
+                                                  bodyMarkup: server.hasBodyMarkup,
+                                                  doNotDisturb: doNotDisturb.active, repeatCount: repeatCount)
+                    request.replacesID = shown
+                    client.notify(request) { _ in }
+                }
+                return record
+            }
+        }
+
+        let decision = DeliveryDecision.decide(for: event, doNotDisturb: doNotDisturb, serverPresent: client.server != nil)
+        var record = try history.append(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
+                                                           delivery: decision.delivery, serverID: 0))
+        if decision.queueUntilServerAppears {
+            queue.append(Pending(record: record, appID: appID, icon: icon, repeatCount: repeatCount))
+        }
+        guard decision.sendNow, let server = client.server else {
+            onRecord?(record)
+            return record
+        }
+        let replaces = progressBubbles[jobID] ?? 0
+        let request = builder.request(for: event, jobID: jobID, appID: appID, icon: icon, replacesID: replaces,
+                                      bodyMarkup: server.hasBodyMarkup, doNotDisturb: doNotDisturb.active,
+                                      repeatCount: repeatCount)
+        let inPlace = event.type == .progress || event.type == .completion
+        if inPlace && inFlight.contains(jobID) {
+            // Sent when the previous one's id is known, so it replaces it instead of stacking.
+            waitingBehind[jobID, default: []].append((record, request, decision.delivery))
+            return record
+        }
+        send(request, record: record, delivery: decision.delivery, inPlace: inPlace, collapseKey: collapseKey)
+        record.delivery = decision.delivery
+        return record
+    }
+
+    private func send(_ request: NotificationRequest, record: NotificationRecord, delivery: Delivery, inPlace: Bool,
+                      collapseKey: String?) {
+        let jobID = record.jobID
+        if inPlace { inFlight.insert(jobID) }
+        client.notify(request) { [weak self] result in
+            guard let self else { return }
+            var updated = record
+            switch result {
+            case .success(let id):
+                updated.serverID = id
+                updated.delivery = delivery
+                self.origins[id] = Origin(jobID: jobID, recordID: record.id)
+                if inPlace { self.progressBubbles[jobID] = id }
+                if let collapseKey { self.errorBubbles[collapseKey] = id }
+            case .failure(let error):
+                self.log.warning("the notification server did not take a notification of job \(jobID): \(error)")
+                updated.delivery = .noServer
+            }
+            do {
+                try self.history.updateDelivery(recordID: record.id, delivery: updated.delivery, serverID: updated.serverID)
+            } catch {
+                self.log.error("cannot record the delivery of notification \(record.id): \(error)")
+            }
+            self.onRecord?(updated)
+            if inPlace {
+                self.inFlight.remove(jobID)
+                if var waiting = self.waitingBehind[jobID], !waiting.isEmpty {
+                    let (next, nextRequest, nextDelivery) = waiting.removeFirst()
+                    self.waitingBehind[jobID] = waiting.isEmpty ? nil : waiting
+                    var request = nextRequest
+                    request.replacesID = self.progressBubbles[jobID] ?? 0
+                    self.send(request, record: next, delivery: nextDelivery, inPlace: true, collapseKey: nil)
+                }
+            }
+        }
+    }
+
+    /// A server appeared (or a new one replaced the old): ids of the old one mean nothing any more;
+    /// what waited is delivered now, in order, once.
+    func serverChanged(_ server: NotificationServer?) {
+        origins = [:]
+        progressBubbles = [:]
+        errorBubbles = [:]
+        inFlight = []
+        waitingBehind = [:]
+        guard let server else { return }
+        let waiting = queue
+        queue = []
+        for pending in waiting {
+            let record = pending.record
+            let request = builder.request(for: record.event, jobID: record.jobID, appID: pending.appID, icon: pending.icon,
+                                          bodyMarkup: server.hasBodyMarkup, doNotDisturb: doNotDisturb.active,
+                                          repeatCount: pending.repeatCount)
+            send(request, record: record, delivery: .shown, inPlace: false, collapseKey: nil)
+        }
+    }
+
+    /// Sends a caller's own notification (`Send`): policy and history as for events, the request as given.
+    func deliverCustom(_ event: NotificationEvent, request: NotificationRequest, jobID: String, now: Int64,
+                       reply: @escaping (UInt32) -> Void) throws {
+        let decision = DeliveryDecision.decide(for: event, doNotDisturb: doNotDisturb, serverPresent: client.server != nil)
+        let record = try history.append(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
+                                                           delivery: decision.delivery, serverID: 0))
+        guard decision.sendNow else {
+            onRecord?(record)
+            reply(0)
+            return
+        }
+        var wire = request
+        if doNotDisturb.active && !event.respectsDoNotDisturb { wire.hints = wire.hints.map { $0.name == "urgency" ? ("urgency", .byte(2)) : $0 } }
+        client.notify(wire) { [weak self] result in
+            guard let self else { return }
+            var updated = record
+            if case .success(let id) = result {
+                updated.serverID = id
+                self.origins[id] = Origin(jobID: jobID, recordID: record.id)
+            } else {
+                updated.delivery = .noServer
+            }
+            _ = try? self.history.updateDelivery(recordID: record.id, delivery: updated.delivery, serverID: updated.serverID)
+            self.onRecord?(updated)
+            reply(updated.serverID)
+        }
+    }
+
+    /// The server closed a notification: forget its id.
+    func closed(_ id: UInt32) {
+        origins.removeValue(forKey: id)
+        progressBubbles = progressBubbles.filter { $0.value != id }
+        errorBubbles = errorBubbles.filter { $0.value != id }
+    }
+
+    /// A job's run starts over or ends: its bubbles are no longer replaced, its errors no longer collapsed.
+    func forget(jobID: String) {
+        progressBubbles.removeValue(forKey: jobID)
+        collapser.forget(jobID: jobID)
+    }
+}

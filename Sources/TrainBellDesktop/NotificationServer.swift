@@ -1,0 +1,22 @@
+/// The notification server on the bus, as `GetServerInformation` and `GetCapabilities` describe it.
+public struct NotificationServer: Hashable, Sendable {
+    public var uniqueName: String
+    public var name: String
+    public var vendor: String
+    public var version: String
+    public var specVersion: String
+    public var capabilities: Set<String>
+
+    public init(uniqueName: String, name: String, vendor: String, version: String, specVersion: String,
+                capabilities: Set<String>) {
+        self.uniqueName = uniqueName
+        self.name = name
+        self.vendor = vendor
+        self.version = version
+        self.specVersion = specVersion
+        self.capabilities = capabilities
+    }
+
+    public var hasBodyMarkup: Bool { capabilities.contains("body-markup") }
+    public var hasActions: Bool { capabilities.contains("actions") }
+}

@@ -9,7 +9,8 @@ extension HistoryStore {
     /// Stores `record` as the newest one and returns it as stored: with the
     /// id the history assigned (the incoming `id` is ignored; ids are never
     /// reused, also after pruning) and the message as kept
-    /// (``maximumStoredMessageBytes``).
+    /// (``maximumStoredMessageBytes``). A NaN `taskbarProgress` reads back
+    /// as nil: SQLite stores NaN as NULL.
     ///
     /// The record is tagged with the current run of its job (0 when the job
     /// is not stored, e.g. a `Send` without a `job` option), so that the
@@ -42,8 +43,10 @@ extension HistoryStore {
             stored.delivery.rawValue,
             Int64(stored.serverID),
         ]
-        let owner = record.jobID.isEmpty ? "" : " of job \"\(record.jobID)\""
-        let id = try access("cannot add a \(record.type.rawValue) notification\(owner) to") { db in
+        let id = try access(
+            "cannot add a \(record.type.rawValue) notification"
+                + (record.jobID.isEmpty ? "" : " of job \"\(record.jobID)\"") + " to"
+        ) { db in
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO notification (job_id, run, type, title, message, milestone, urgency,
@@ -85,31 +88,28 @@ extension HistoryStore {
     ///     nil for all.
     func records(jobID: String?, run: Int? = nil, limit: Int? = nil) throws(HistoryError) -> [NotificationRecord] {
         if let limit, limit <= 0 { return [] }
-        var conditions: [String] = []
         var arguments: StatementArguments = []
+        var query = RecordQuery()
         if let jobID {
-            conditions.append("job_id = ?")
+            query.insert(.byJob)
             arguments += [jobID]
         }
         if let run {
-            conditions.append("run = ?")
+            query.insert(.byRun)
             arguments += [run]
         }
-        var sql = "SELECT \(Self.recordColumns) FROM notification"
-        if !conditions.isEmpty {
-            sql += " WHERE " + conditions.joined(separator: " AND ")
-        }
         if let limit {
-            sql += " ORDER BY id DESC LIMIT ?"
+            query.insert(.limited)
             arguments += [limit]
-        } else {
-            sql += " ORDER BY id"
         }
-        let what = jobID.map { "the notifications of job \"\($0)\"" } ?? "the notifications"
-        var records = try access("cannot read \(what) from") { db in
-            try fetchRecords(try db.cachedStatement(sql: sql), arguments: arguments)
+        var records = try access(
+            "cannot read the notifications" + (jobID.map { " of job \"\($0)\"" } ?? "") + " from"
+        ) { db in
+            let statement = try db.cachedStatement(sql: Self.recordQueries[Int(query.rawValue)])
+            return try fetchRecords(statement, arguments: arguments)
         }
         if limit != nil {
+            // Fetched newest first so that LIMIT keeps the newest.
             records.reverse()
         }
         return records
@@ -120,8 +120,7 @@ extension HistoryStore {
     func record(id: UInt64) throws(HistoryError) -> NotificationRecord? {
         guard let rowID = Int64(exactly: id) else { return nil }
         return try access("cannot read notification \(id) from") { db in
-            let statement = try db.cachedStatement(
-                sql: "SELECT \(Self.recordColumns) FROM notification WHERE id = ?")
+            let statement = try db.cachedStatement(sql: Self.recordByIDQuery)
             return try fetchRecords(statement, arguments: [rowID]).first
         }
     }
@@ -131,7 +130,8 @@ extension HistoryStore {
     /// Removes the records beyond the newest `maxRecords`, and those older
     /// than `maxAge` (timestamp before `now - maxAge`); then the jobs that
     /// have ended (completed, failed or cancelled), were last updated before
-    /// `now - maxAge` and have no record left. Running jobs are kept.
+    /// `now - maxAge` and have no record left (a failed run that has not
+    /// reported for that long counts as ended here). Running jobs are kept.
     ///
     /// - Parameters:
     ///   - maxRecords: The most records kept (negative counts as 0).
@@ -175,6 +175,35 @@ extension HistoryStore {
         taskbar_progress, respect_dnd, error_type, timestamp, delivery, server_id
         """
 
+    /// The filters of a query of ``records(jobID:run:limit:)``; the raw
+    /// value indexes ``recordQueries``.
+    struct RecordQuery: OptionSet {
+        let rawValue: UInt8
+        /// `WHERE job_id = ?`.
+        static let byJob = RecordQuery(rawValue: 1)
+        /// `WHERE run = ?`.
+        static let byRun = RecordQuery(rawValue: 2)
+        /// Newest first, `LIMIT ?`.
+        static let limited = RecordQuery(rawValue: 4)
+    }
+
+    /// The SQL of every ``RecordQuery``, built once; arguments in the order
+    /// job, run, limit.
+    static let recordQueries: [String] = (0..<8).map { rawValue in
+        let query = RecordQuery(rawValue: UInt8(rawValue))
+        var conditions: [String] = []
+        if query.contains(.byJob) { conditions.append("job_id = ?") }
+        if query.contains(.byRun) { conditions.append("run = ?") }
+        var sql = "SELECT \(recordColumns) FROM notification"
+        if !conditions.isEmpty {
+            sql += " WHERE " + conditions.joined(separator: " AND ")
+        }
+        return sql + (query.contains(.limited) ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id")
+    }
+
+    /// The SQL of ``record(id:)``.
+    static let recordByIDQuery = "SELECT \(recordColumns) FROM notification WHERE id = ?"
+
     /// Runs `statement` (which selects ``recordColumns``) and decodes its rows.
     func fetchRecords(_ statement: Statement, arguments: StatementArguments) throws -> [NotificationRecord] {
         var records: [NotificationRecord] = []
@@ -210,7 +239,8 @@ extension HistoryStore {
         do {
             actions = try decodeActions(actionsText)
         } catch {
-            throw HistoryCorruptValue(description: "notification \(id) has invalid actions \(actionsText): \(error)")
+            throw HistoryCorruptValue(
+                description: "notification \(id) has invalid actions \(actionsText): \(error)")
         }
         let milestone: Int64? = try row.decode(atIndex: 5)
         let event = NotificationEvent(

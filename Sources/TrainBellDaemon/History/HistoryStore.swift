@@ -160,9 +160,9 @@ final class HistoryStore {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             let code = errno
+            let advice = code == EACCES || code == EROFS ? "; check the permissions of the file and its directory" : ""
             throw HistoryError(
-                "cannot open the history database \(path) for writing: \(String(cString: strerror(code)))"
-                    + (code == EACCES || code == EROFS ? "; check the permissions of the file and its directory" : ""))
+                "cannot open the history database \(path) for writing: \(String(cString: strerror(code)))\(advice)")
         }
         closeFileDescriptor(descriptor)
     }

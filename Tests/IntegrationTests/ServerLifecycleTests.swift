@@ -1,0 +1,117 @@
+import BusTestSupport
+import DBus
+import Foundation
+import Testing
+
+/// No server, a server that appears later or restarts, actions clicked on the server.
+@Suite(.serialized) struct ServerLifecycleTests {
+    @Test func withoutAServerEverythingIsRecordedAndErrorsWaitForOne() throws {
+        let bus = try PrivateBus()
+        let daemon = try DaemonProcess(bus: bus)
+        defer { daemon.stop() }
+        let client = try DaemonClient(bus: bus)
+        _ = try client.startJob("run", total: 100)
+        try client.progress("run", 30)
+        try client.call("ReportError", [.string("run"), .string("first"), .string("data_error"), .string("")])
+        try client.call("ReportWarning", [.string("run"), .string("a warning")])
+        try client.call("ReportError", [.string("run"), .string("second"), .string("oom_error"), .string("")])
+        try client.call("CompleteJob", [.string("run"), .string("stopped early")])
+        #expect(try client.history("run").map { $0["delivery"]?.stringValue } == ["no-server", "queued", "no-server", "queued", "queued"])
+        #expect(try client.call("Get", [.string("org.trainbell.TrainBell1"), .string("NotificationServer")], interface: .properties)
+            == [.variant(.string(""))])
+
+        let server = try StandInNotificationServer(bus: bus)
+        defer { server.stop() }
+        let calls = server.waitForNotifies(count: 3)
+        #expect(calls.map(\.body) == ["first", "second", "run finished after 30 steps.\nstopped early"])
+        #expect(try client.history("run").map { $0["delivery"]?.stringValue } == ["no-server", "shown", "no-server", "shown", "shown"])
+        // Once: nothing more arrives.
+        #expect(!server.wait(timeout: 0.5) { $0.compactMap(\.notifyCall).count > 3 })
+        #expect(try client.call("Get", [.string("org.trainbell.TrainBell1"), .string("NotificationServer")], interface: .properties)
+            == [.variant(.string("trainbell-stand-in"))])
+    }
+
+    @Test func aRestartedServerGetsNewBubblesNotReplacementsOfOldIDs() throws {
+        let bus = try PrivateBus()
+        var server = try StandInNotificationServer(bus: bus)
+        let daemon = try DaemonProcess(bus: bus)
+        defer { daemon.stop() }
+        let client = try DaemonClient(bus: bus)
+        _ = try client.startJob("run", total: 100)
+        try client.progress("run", 25)
+        _ = server.waitForNotifies(count: 1)
+        server.stop()
+        server = try StandInNotificationServer(bus: bus)
+        defer { server.stop() }
+        _ = client.loop.run(until: { false }, timeout: 0.3)
+        try client.progress("run", 50)
+        let call = try #require(server.waitForNotifies(count: 1).first)
+        #expect(call.summary == "Training Halfway There!")
+        #expect(call.replacesID == 0)
+    }
+
+    @Test func actionsRoundTripFromTheServerToTheTrainer() throws {
+        let bus = try PrivateBus()
+        let server = try StandInNotificationServer(bus: bus)
+        defer { server.stop() }
+        let scratch = try TemporaryDirectory()
+        let daemon = try DaemonProcess(bus: bus, configuration: """
+            [actions]
+            details=cp {file} \(scratch.path)/details-opened.txt
+            retry=touch \(scratch.path)/retried-{job}
+            """)
+        defer { daemon.stop() }
+        let client = try DaemonClient(bus: bus)
+        try client.call("ReportError", [.string("run-7"), .string("loss is NaN at step 1200"), .string("loss_divergence"), .string("")])
+        let call = try #require(server.waitForNotifies(count: 1).first)
+        let id = try #require(call.returnedID)
+        #expect(call.hints["urgency"] == .byte(2))
+
+        try server.invokeAction(id: id, actionKey: "retry")
+        let retried = client.signals("ActionInvoked", count: 1)
+        #expect(try retried.first?.arguments() == [.string("run-7"), .string("retry")])
+        #expect(waitForFile(scratch.path + "/retried-run-7"))
+
+        try server.invokeAction(id: id, actionKey: "details")
+        let both = client.signals("ActionInvoked", count: 2)
+        #expect(try both.last?.arguments() == [.string("run-7"), .string("details")])
+        #expect(waitForFile(scratch.path + "/details-opened.txt"))
+        let text = (try? String(contentsOfFile: scratch.path + "/details-opened.txt", encoding: .utf8)) ?? ""
+        #expect(text.contains("loss is NaN at step 1200"))
+        #expect(text.contains("job: run-7"))
+        #expect(FileManager.default.fileExists(atPath: daemon.stateDirectory + "/details"))
+    }
+
+    @Test func aDaemonKilledMidJobRestartsWithItsHistoryAndRepeatsNoMilestone() throws {
+        let session = try DunstSession()
+        defer { session.stop() }
+        let daemon = try DaemonProcess(bus: session.bus)
+        defer { daemon.stop() }
+        var client = try DaemonClient(bus: session.bus)
+        _ = try client.startJob("long", title: "7B LoRA", total: 1000)
+        try client.progress("long", 300)
+        _ = session.recorder.waitForNotifies(count: 1)
+        daemon.kill()
+        try daemon.start()
+        client = try DaemonClient(bus: session.bus)
+
+        #expect(try client.history("long").map { $0["milestone"] } == [.int32(25)])
+        let sent = try client.call("Get", [.string("org.trainbell.TrainBell1.Job"), .string("MilestonesSent")],
+                                   interface: .properties, path: "/org/trainbell/TrainBell1/job/long")
+        #expect(sent == [.variant(.array(.uint32, [.uint32(25)]))])
+        try client.progress("long", 310)
+        try client.progress("long", 520)
+        let calls = session.recorder.waitForNotifies(count: 2)
+        #expect(calls.map(\.summary) == ["Training 25% Complete", "Training Halfway There!"])
+        #expect(try client.history("long").compactMap { $0["milestone"] } == [.int32(25), .int32(50)])
+    }
+}
+
+func waitForFile(_ path: String, timeout: Double = 10) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !FileManager.default.fileExists(atPath: path) {
+        if Date() > deadline { return false }
+        usleep(10_000)
+    }
+    return true
+}

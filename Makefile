@@ -6,15 +6,17 @@ PREFIX       ?= /usr/local
 DESTDIR      ?=
 TEST_TIMEOUT ?= 1800
 
-# What building needs, and what the tests run for real (dbus-daemon, gdbus, xmllint).
+# What building needs, and what the tests and the demo run for real: a dbus-daemon, gdbus, xmllint,
+# dunst under Xvfb, notify-send.
 BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
-TEST_PACKAGES  := dbus-daemon libglib2.0-bin libxml2-utils
+TEST_PACKAGES  := dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin
 
-.PHONY: all build deps deps-test test clean help
+.PHONY: all build deps deps-test test demo bench clean help
 
 all: build
 
 help:
+	@echo "make demo     install what is missing, build, play a training run against a real notification server"
 	@echo "make test     install what is missing, build, run every test"
 	@echo "make build    debug build"
 	@echo "make clean    remove build folders"
@@ -46,6 +48,12 @@ build: deps
 test: deps-test
 	$(SWIFT) build --build-tests
 	timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build
+
+# Uses the desktop session when there is one; otherwise a private bus with dunst under Xvfb.
+demo: deps-test
+	$(SWIFT) build --product trainbelld
+	$(SWIFT) build --product trainbell-demo
+	$$($(SWIFT) build --show-bin-path)/trainbell-demo
 
 clean:
 	rm -rf .build .build-*

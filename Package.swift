@@ -46,6 +46,7 @@ let package = Package(
             dependencies: ["TrainBellCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
         .target(name: "BusTestSupport", dependencies: ["DBus"], path: "Tests/BusTestSupport", swiftSettings: strict),
+        .executableTarget(name: "trainbell-demo", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
         .testTarget(name: "DBusTests", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TrainBellDaemonTests",

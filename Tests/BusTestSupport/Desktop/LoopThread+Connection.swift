@@ -3,9 +3,13 @@ import DBus
 extension LoopThread {
     /// Opens a connection to `bus` attached to this thread's loop.
     func connect(to bus: PrivateBus) throws -> Connection {
+        try connect(address: bus.address)
+    }
+
+    func connect(address: String) throws -> Connection {
         let loop = self.loop
         return try sync {
-            let connection = try bus.connect()
+            let connection = try Connection(address: address)
             connection.attach(to: loop)
             return connection
         }

@@ -13,8 +13,13 @@ public final class NotifyRecorder: @unchecked Sendable {
     private let log = EventLog<RecordedEvent>()
 
     /// Starts recording; everything sent on `bus` after this returns is seen.
-    public init(bus: PrivateBus) throws {
-        let connection = try thread.connect(to: bus)
+    public convenience init(bus: PrivateBus) throws {
+        try self.init(address: bus.address)
+    }
+
+    /// Records on any bus, such as the desktop session's (for the demo).
+    public init(address: String) throws {
+        let connection = try thread.connect(address: address)
         let tracker = ReplyTracker(log: log)
         do {
             try thread.sync {

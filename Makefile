@@ -55,5 +55,11 @@ demo: deps-test
 	$(SWIFT) build --product trainbell-demo
 	$$($(SWIFT) build --show-bin-path)/trainbell-demo
 
+# Figures, not assertions: ReportProgress per call (blocking and no-reply), daemon memory. Release build.
+bench: deps-test
+	$(SWIFT) build -c release --product trainbelld
+	$(SWIFT) build -c release --product trainbell-bench
+	$$($(SWIFT) build -c release --show-bin-path)/trainbell-bench
+
 clean:
 	rm -rf .build .build-*

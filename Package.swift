@@ -47,6 +47,7 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "BusTestSupport", dependencies: ["DBus"], path: "Tests/BusTestSupport", swiftSettings: strict),
         .executableTarget(name: "trainbell-demo", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
+        .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
         .testTarget(name: "DBusTests", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TrainBellDaemonTests",

@@ -81,6 +81,7 @@ extension Daemon {
     }
 
     func completeJob(_ rawID: String, message: String) throws(TrainBellError) -> UInt64 {
+        _ = try BusArguments.jobID(rawID)
         guard jobs[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
         let now = Clock.now()
         let event = jobs[rawID]?.complete(message: message, now: now, composer: configuration.composer)
@@ -93,6 +94,7 @@ extension Daemon {
     }
 
     func cancelJob(_ rawID: String) throws(TrainBellError) {
+        _ = try BusArguments.jobID(rawID)
         guard jobs[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
         jobs[rawID]?.cancel(now: Clock.now())
         notifier.forget(jobID: rawID)
@@ -101,7 +103,7 @@ extension Daemon {
     }
 
     func setProgress(_ appID: String, value: Double) throws(TrainBellError) {
-        guard !appID.isEmpty, appID.utf8.count <= 255, !appID.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+        guard !appID.isEmpty, appID.utf8.count <= 255, !appID.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
             throw .invalidArgument("app_id '\(BusArguments.printable(appID))' is not accepted: a desktop entry id such as org.gnome.Terminal (with or without .desktop), at most 255 bytes")
         }
         guard value.isFinite, value == -1 || (0...1).contains(value) else {
@@ -111,6 +113,7 @@ extension Daemon {
     }
 
     func notifications(of rawID: String) throws(TrainBellError) -> DBusValue {
+        if !rawID.isEmpty { _ = try BusArguments.jobID(rawID) }
         let recordType: DBusType = .dictionary(key: .string, value: .variant)
         if !rawID.isEmpty && jobs[rawID] == nil {
             let records = try historyRecords(jobID: rawID)

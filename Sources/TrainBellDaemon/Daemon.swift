@@ -208,6 +208,7 @@ public final class Daemon {
     }
 
     func emitNotification(_ record: NotificationRecord) {
+        log.debug("notification \(record.id) of job \(record.jobID): \(record.event.type.rawValue) \"\(record.event.title)\" \(record.delivery.rawValue), server id \(record.serverID)")
         try? root?.emit(Self.interface, "NotificationEmitted", [.string(record.jobID), record.busValue])
     }
 }

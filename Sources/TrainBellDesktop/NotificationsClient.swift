@@ -13,6 +13,8 @@ public final class NotificationsClient {
     /// The server, once its information has been read; nil while none owns the name.
     public private(set) var server: NotificationServer?
     private var owner: String?
+    /// Whether the first answer about the owner has come (a missing server is reported once too).
+    private var ownerKnown = false
     private var subscriptions: [SignalSubscription] = []
 
     /// A server appeared (with its information) or left (nil).
@@ -52,7 +54,8 @@ public final class NotificationsClient {
     }
 
     private func ownerChanged(_ newOwner: String?) {
-        guard newOwner != owner else { return }
+        guard newOwner != owner || !ownerKnown else { return }
+        ownerKnown = true
         owner = newOwner
         guard let newOwner else {
             server = nil

@@ -62,6 +62,9 @@ public final class Daemon {
     /// SetProgress values per app id, kept until the launcher emitter exists.
     var launcherValues: [String: Double] = [:]
     var pruneTimer: EventSource?
+    var doNotDisturb: DoNotDisturbMonitor!
+    var quietHoursTimer: EventSource?
+    var refreshingDoNotDisturb = false
     var exitCode: Int32 = 0
 
     public init(options: Options, loop: MainLoop = .default, log: Logger) throws(Failure) {
@@ -93,6 +96,10 @@ public final class Daemon {
         notifications = NotificationsClient(connection: connection)
         notifier = Notifier(client: notifications, history: history, builder: configuration.requestBuilder,
                             collapseWindow: configuration.errorCollapseWindow, log: log)
+        let desktop = getenv("XDG_CURRENT_DESKTOP").map { String(cString: $0) }
+        doNotDisturb = DoNotDisturbMonitor(currentDesktop: desktop, log: log) { [unowned self] kind in
+            self.makeDoNotDisturbSource(kind)
+        }
     }
 
     /// Exports the objects, then asks for the name (calls arriving during activation find the objects).
@@ -104,6 +111,7 @@ public final class Daemon {
 
         notifier.onRecord = { [weak self] record in self?.emitNotification(record) }
         notifications.onServerChange = { [weak self] server in self?.serverChanged(server) }
+        startDoNotDisturb()
         notifications.onActionInvoked = { [weak self] id, key in self?.actionInvoked(serverID: id, key: key) }
         notifications.onNotificationClosed = { [weak self] id, _ in self?.notifier.closed(id) }
         do {
@@ -178,6 +186,9 @@ public final class Daemon {
             configuration = fresh
             notifier.builder = fresh.requestBuilder
             notifier.collapser = ErrorCollapser(window: fresh.errorCollapseWindow)
+            notifier.policy.sendsDigest = fresh.sendsDigest
+            notifier.policy.templates = fresh.composer.templates
+            scheduleQuietHours()
             for warning in fresh.warnings { log.warning("\(warning)") }
             log.info("configuration reloaded from \(options.configPath)")
             return .success(())
@@ -203,6 +214,7 @@ public final class Daemon {
         } else {
             log.warning("no notification server on the bus: notifications are recorded, errors and completions wait for one")
         }
+        doNotDisturb.serverChanged(server)
         notifier.serverChanged(server)
         root?.emitPropertiesChanged(Self.interface, ["NotificationServer"])
     }

@@ -26,7 +26,11 @@ final class Notifier {
     let log: Logger
     var builder: NotificationRequestBuilder
     var collapser: ErrorCollapser
-    var doNotDisturb: DoNotDisturbStatus = .off
+    /// Do Not Disturb as policy: what is held back, and the digest when a period ends.
+    var policy = DoNotDisturbPolicy()
+    var doNotDisturb: DoNotDisturbStatus { policy.status }
+    /// Re-reads DND sources whose change signals cannot be relied on, just before a decision.
+    var beforeDecision: (() -> Void)?
     /// Called for every decided record (shown or not): `NotificationEmitted`.
     var onRecord: ((NotificationRecord) -> Void)?
     /// Called when a record's delivery changed later (queued → shown).
@@ -80,9 +84,11 @@ final class Notifier {
             }
         }
 
-        let decision = DeliveryDecision.decide(for: event, doNotDisturb: doNotDisturb, serverPresent: client.server != nil)
+        beforeDecision?()
+        let decision = policy.decide(event, serverPresent: client.server != nil)
         var record = try history.append(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
                                                            delivery: decision.delivery, serverID: 0))
+        if decision.delivery == .suppressedDoNotDisturb { policy.held(record) }
         if decision.queueUntilServerAppears {
             queue.append(Pending(record: record, appID: appID, icon: icon, repeatCount: repeatCount))
         }
@@ -165,9 +171,11 @@ final class Notifier {
     /// Sends a caller's own notification (`Send`): policy and history as for events, the request as given.
     func deliverCustom(_ event: NotificationEvent, request: NotificationRequest, jobID: String, now: Int64,
                        reply: @escaping (UInt32) -> Void) throws {
-        let decision = DeliveryDecision.decide(for: event, doNotDisturb: doNotDisturb, serverPresent: client.server != nil)
+        beforeDecision?()
+        let decision = policy.decide(event, serverPresent: client.server != nil)
         let record = try history.append(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
                                                            delivery: decision.delivery, serverID: 0))
+        if decision.delivery == .suppressedDoNotDisturb { policy.held(record) }
         guard decision.sendNow else {
             onRecord?(record)
             reply(0)
@@ -188,6 +196,21 @@ final class Notifier {
             self.onRecord?(updated)
             reply(updated.serverID)
         }
+    }
+
+    /// Do Not Disturb changed; when a period that held something back ends, its digest goes out.
+    /// Returns whether the status differs from before.
+    @discardableResult
+    func updateDoNotDisturb(_ status: DoNotDisturbStatus, now: Int64) -> Bool {
+        guard status != policy.status else { return false }
+        if let digest = policy.update(status) {
+            do {
+                try deliver(digest, jobID: "", appID: nil, icon: nil, now: now)
+            } catch {
+                log.error("cannot record the Do Not Disturb digest: \(error)")
+            }
+        }
+        return true
     }
 
     /// The server closed a notification: forget its id.

@@ -1,0 +1,121 @@
+import PropertyBased
+import Testing
+@testable import TrainBellCore
+
+@Suite struct DoNotDisturbPolicyTests {
+    /// One step of an interleaving: an event of a type, or DND switching.
+    enum Step: Sendable, CustomStringConvertible {
+        case event(NotificationType, job: Int)
+        case dnd(Bool, holds: Bool)
+
+        var description: String {
+            switch self {
+            case .event(let t, let j): "\(t.rawValue)@job\(j)"
+            case .dnd(let on, let holds): on ? "dnd-on\(holds ? "(holds)" : "")" : "dnd-off"
+            }
+        }
+    }
+
+
+    static func event(_ type: NotificationType, milestone: Int? = nil) -> NotificationEvent {
+        NotificationEvent(type: type, title: type.rawValue, message: "m", milestone: milestone,
+                          urgency: type == .error ? .critical : .normal,
+                          respectsDoNotDisturb: type != .error)
+    }
+
+    @Test func noErrorIsSuppressedNothingIsLostAndOneDigestFollowsEachPeriod() async {
+        let stepGen = zip(Gen.int(in: 0...9), Gen.int(in: 0...2)).map { kind, job -> Step in
+            switch kind {
+            case 0: .event(.error, job: job)
+            case 1: .event(.progress, job: job)
+            case 2: .event(.completion, job: job)
+            case 3: .event(.warning, job: job)
+            case 4: .event(.progress, job: job)
+            case 5, 6: .dnd(true, holds: job == 0)
+            default: .dnd(false, holds: false)
+            }
+        }
+        await propertyCheck(count: 400, input: stepGen.array(of: 0...60)) { steps in
+            var policy = DoNotDisturbPolicy()
+            var history: [NotificationRecord] = []
+            var digests = 0
+            var expectedDigests = 0
+            var heldThisPeriod = 0
+            var nextID: UInt64 = 1
+            for step in steps {
+                switch step {
+                case .event(let type, let job):
+                    let e = Self.event(type, milestone: type == .progress ? 25 * (job + 1) : nil)
+                    let decision = policy.decide(e, serverPresent: true)
+                    let record = NotificationRecord(id: nextID, jobID: "job\(job)", event: e, timestamp: Int64(nextID),
+                                                    delivery: decision.delivery)
+                    nextID += 1
+                    history.append(record)   // every decision is recorded
+                    if type == .error {
+                        #expect(decision.sendNow, "an error was held back: \(steps)")
+                        #expect(decision.delivery != .suppressedDoNotDisturb)
+                    }
+                    if policy.status.active && type != .error {
+                        #expect(decision.delivery == .suppressedDoNotDisturb && !decision.sendNow)
+                    }
+                    if !policy.status.active { #expect(decision.delivery == .shown) }
+                    if decision.delivery == .suppressedDoNotDisturb {
+                        policy.held(record)
+                        heldThisPeriod += 1
+                    }
+                case .dnd(let on, let holds):
+                    if policy.status.active && !on && heldThisPeriod > 0 { expectedDigests += 1 }
+                    if policy.status.active && !on { heldThisPeriod = 0 }
+                    let digest = policy.update(DoNotDisturbStatus(active: on, source: "test", serverHoldsUrgent: holds))
+                    if let digest {
+                        digests += 1
+                        #expect(digest.type == .digest)
+                    }
+                }
+            }
+            #expect(digests == expectedDigests, "\(steps)")
+            // Everything held back is still in the history, as suppressed-dnd.
+            let suppressed = history.filter { $0.delivery == .suppressedDoNotDisturb }
+            #expect(suppressed.allSatisfy { $0.event.type != .error })
+            #expect(history.count == steps.filter { if case .event = $0 { true } else { false } }.count)
+        }
+    }
+
+    @Test func errorsDuringDNDGoOutHeldByServerWhereTheServerHoldsThem() {
+        var policy = DoNotDisturbPolicy()
+        _ = policy.update(DoNotDisturbStatus(active: true, source: "dunst", serverHoldsUrgent: true))
+        #expect(policy.decide(Self.event(.error), serverPresent: true) == DeliveryDecision(delivery: .heldByServer, sendNow: true))
+        _ = policy.update(DoNotDisturbStatus(active: true, source: "gnome", serverHoldsUrgent: false))
+        #expect(policy.decide(Self.event(.error), serverPresent: true) == DeliveryDecision(delivery: .shown, sendNow: true))
+        #expect(policy.decide(Self.event(.completion), serverPresent: true).delivery == .suppressedDoNotDisturb)
+    }
+
+    @Test func theDigestListsPerJobWhatWasMissed() {
+        var policy = DoNotDisturbPolicy()
+        _ = policy.update(DoNotDisturbStatus(active: true, source: "gnome"))
+        var id: UInt64 = 0
+        func hold(_ job: String, _ e: NotificationEvent) {
+            id += 1
+            policy.held(NotificationRecord(id: id, jobID: job, event: e, timestamp: 0, delivery: .suppressedDoNotDisturb))
+        }
+        hold("run-42", Self.event(.progress, milestone: 50))
+        hold("run-7", Self.event(.warning))
+        hold("run-42", Self.event(.progress, milestone: 75))
+        hold("run-42", Self.event(.completion))
+        hold("run-7", Self.event(.warning))
+        let digest = policy.update(.off)
+        #expect(digest?.title == "While you were away")
+        #expect(digest?.message == "run-42: reached 75 %, finished\nrun-7: 2 warnings")
+        #expect(digest?.type == .digest)
+        // The next period starts empty.
+        _ = policy.update(DoNotDisturbStatus(active: true, source: "gnome"))
+        #expect(policy.update(.off) == nil)
+    }
+
+    @Test func digestsCanBeTurnedOff() {
+        var policy = DoNotDisturbPolicy(sendsDigest: false)
+        _ = policy.update(DoNotDisturbStatus(active: true, source: "kde"))
+        policy.held(NotificationRecord(id: 1, jobID: "j", event: Self.event(.completion), timestamp: 0, delivery: .suppressedDoNotDisturb))
+        #expect(policy.update(.off) == nil)
+    }
+}

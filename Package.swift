@@ -50,6 +50,10 @@ let package = Package(
         .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
         .testTarget(name: "DBusTests", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
         .testTarget(
+            name: "TrainBellDesktopTests",
+            dependencies: ["TrainBellDesktop", "DBus", "BusTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(
             name: "TrainBellDaemonTests",
             dependencies: ["TrainBellDaemon", "TrainBellCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),

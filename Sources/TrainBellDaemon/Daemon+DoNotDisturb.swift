@@ -67,6 +67,14 @@ extension Daemon {
 
     /// The source of each desktop (DESIGN.md section 5), on this daemon's bus and main loop.
     func makeDoNotDisturbSource(_ kind: DoNotDisturbSourceKind) -> DoNotDisturbSource? {
-        nil
+        func settings(_ setting: DoNotDisturbSetting) -> DoNotDisturbSource? {
+            GSettingsDoNotDisturb.isAvailable(setting) ? GSettingsDoNotDisturb(setting, log: log) : nil
+        }
+        switch kind {
+        case .gnome: return settings(.gnome)
+        case .cinnamon: return settings(.cinnamon)
+        case .mate: return settings(.mate)
+        case .kde, .dunst, .mako, .swaync, .xfce: return nil
+        }
     }
 }

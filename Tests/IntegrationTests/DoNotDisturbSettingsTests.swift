@@ -1,0 +1,79 @@
+import BusTestSupport
+import DBus
+import Foundation
+import Testing
+
+/// The daemon follows the desktop's Do Not Disturb in real GSettings (keyfile backend, the real
+/// schemas from Debian), set with the real `gsettings` while it runs.
+@Suite(.serialized) struct DoNotDisturbSettingsTests {
+    struct Desktop: Sendable, CustomStringConvertible {
+        let name: String            // XDG_CURRENT_DESKTOP
+        let server: String          // GetServerInformation name of its notification server
+        let schema: String
+        let key: String
+        let dndValue: String
+        let package: String
+        let holdsUrgent: Bool
+        var description: String { name }
+    }
+
+    static let desktops = [
+        Desktop(name: "GNOME", server: "gnome-shell", schema: "org.gnome.desktop.notifications", key: "show-banners",
+                dndValue: "false", package: "gsettings-desktop-schemas", holdsUrgent: false),
+        Desktop(name: "X-Cinnamon", server: "cinnamon", schema: "org.cinnamon.desktop.notifications",
+                key: "display-notifications", dndValue: "false", package: "cinnamon-desktop-data", holdsUrgent: true),
+        Desktop(name: "MATE", server: "Notification Daemon", schema: "org.mate.NotificationDaemon", key: "do-not-disturb",
+                dndValue: "true", package: "mate-notification-daemon-common", holdsUrgent: true),
+    ]
+
+    @Test(arguments: desktops)
+    func aChangeInGSettingsIsPickedUpWhileTheDaemonRuns(_ desktop: Desktop) throws {
+        let gsettings = try requireTool("gsettings", package: "libglib2.0-bin")
+        let bus = try PrivateBus()
+        let server = try StandInNotificationServer(bus: bus, configuration: .init(name: desktop.server))
+        defer { server.stop() }
+        let settingsHome = try TemporaryDirectory("trainbell-gsettings")
+        let env = ["GSETTINGS_BACKEND": "keyfile", "XDG_CONFIG_HOME": settingsHome.path, "XDG_CURRENT_DESKTOP": desktop.name]
+        let schemas = try runCommand(gsettings, ["list-schemas"], environment: env)
+        try #require(schemas.stdout.split(separator: "\n").contains(Substring(desktop.schema)),
+                     "the schema \(desktop.schema) is not installed: install the Debian package '\(desktop.package)'")
+        let daemon = try DaemonProcess(bus: bus, environment: env)
+        defer { daemon.stop() }
+        let client = try DaemonClient(bus: bus)
+        #expect(try client.call("GetDoNotDisturb") == [.boolean(false), .string(desktop == Self.desktops[0] ? "gnome" : desktop.server == "cinnamon" ? "cinnamon" : "mate")])
+
+        _ = try client.startJob("run", total: 100)
+        #expect(try runCommand(gsettings, ["set", desktop.schema, desktop.key, desktop.dndValue], environment: env).status == 0)
+        let changed = client.loop.run(until: {
+            client.signals.contains {
+                $0.member == "PropertiesChanged"
+                    && (try? $0.arguments())?[1].stringKeyedEntries?["DoNotDisturb"]?.unwrapped == .boolean(true)
+            }
+        }, timeout: 10)
+        #expect(changed, "the daemon did not announce DoNotDisturb; log:\n\(daemon.log)")
+        let dnd = try client.call("GetDoNotDisturb")
+        #expect(dnd.first == .boolean(true))
+
+        try client.progress("run", 30)
+        try client.call("ReportError", [.string("run"), .string("CUDA error: an illegal memory access"), .string("cuda_error"), .string("")])
+        try client.progress("run", 60)
+        let whileQuiet = server.waitForNotifies(count: 1)
+        #expect(whileQuiet.map(\.summary) == ["Training Error"])
+        #expect(whileQuiet.first?.hints["urgency"] == .byte(2))
+        let history = try client.history("run")
+        #expect(history.map { $0["delivery"]?.stringValue } == [
+            "suppressed-dnd", desktop.holdsUrgent ? "held-by-server" : "shown", "suppressed-dnd",
+        ])
+
+        #expect(try runCommand(gsettings, ["reset", desktop.schema, desktop.key], environment: env).status == 0)
+        let after = server.waitForNotifies(count: 2)
+        #expect(after.last?.summary == "While you were away")
+        #expect(after.last?.body == "run: reached 50 %")
+        #expect(try client.call("GetDoNotDisturb").first == .boolean(false))
+        #expect(!server.wait(timeout: 0.3) { $0.compactMap(\.notifyCall).count > 2 })
+    }
+}
+
+extension DoNotDisturbSettingsTests.Desktop: Equatable {
+    static func == (a: Self, b: Self) -> Bool { a.name == b.name }
+}

@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DBus", targets: ["DBus"]),
         .library(name: "TrainBellCore", targets: ["TrainBellCore"]),
         .executable(name: "trainbelld", targets: ["trainbelld"]),
+        .executable(name: "trainbell", targets: ["trainbell"]),
     ],
     dependencies: [
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
@@ -36,6 +37,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "trainbell",
+            dependencies: ["DBus", "TrainBellCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .executableTarget(
             name: "trainbelld",

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `trainbell run -- CMD`: watch a training command.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a training command and report what its output shows.")
+
+    @Argument(parsing: .captureForPassthrough) var command: [String] = []
+
+    func run() throws {
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+/// `trainbell`: report training events to trainbelld, send notifications, watch a training run.
+@main
+struct TrainBellCommand: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "trainbell",
+        abstract: "Desktop notifications for machine-learning training.",
+        discussion: """
+            trainbell reports training events to trainbelld (the session daemon), which shows desktop \
+            notifications at milestones, on errors and on completion, respects Do Not Disturb and keeps a history.
+
+            Examples:
+              trainbell run -- python train.py      watch a run, no code change
+              trainbell start run-42 --total 1000   then: trainbell progress run-42 250
+              trainbell error run-42 "CUDA out of memory" --type oom_error
+              trainbell send "Backup done" "42 files"   like notify-send
+              trainbell status                      jobs, DND, notification server
+
+            Exit status: 0 success; 1 the daemon refused the request; 64 bad arguments; 69 trainbelld \
+            cannot be reached.
+            """,
+        version: "trainbell \(version)",
+        subcommands: [
+            StartCommand.self, ProgressCommand.self, ErrorCommand.self, WarnCommand.self, CompleteCommand.self,
+            CancelCommand.self, SendCommand.self, StatusCommand.self, HistoryCommand.self, WatchCommand.self,
+            DndCommand.self, RunCommand.self,
+        ])
+}

@@ -9,8 +9,9 @@ TEST_TIMEOUT ?= 1800
 # What building needs, and what the tests and the demo run for real: a dbus-daemon, gdbus, xmllint,
 # dunst under Xvfb, notify-send.
 BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
-TEST_PACKAGES  := dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin \
-                  gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common
+TEST_PACKAGES  := dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
+                  gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
+                  xfconf libxfconf-0-3
 
 .PHONY: all build deps deps-test test demo bench clean help
 

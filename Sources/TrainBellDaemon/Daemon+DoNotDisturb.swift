@@ -74,7 +74,11 @@ extension Daemon {
         case .gnome: return settings(.gnome)
         case .cinnamon: return settings(.cinnamon)
         case .mate: return settings(.mate)
-        case .kde, .dunst, .mako, .swaync, .xfce: return nil
+        case .kde: return KdeDoNotDisturb(connection: connection, log: log)
+        case .dunst: return DunstDoNotDisturb(connection: connection, log: log)
+        case .mako: return MakoDoNotDisturb(connection: connection, log: log)
+        case .swaync: return SwayncDoNotDisturb(connection: connection, log: log)
+        case .xfce: return XfceDoNotDisturb(connection: connection, log: log)
         }
     }
 }

@@ -1,12 +1,10 @@
 import ArgumentParser
 
-/// `trainbell run -- CMD`: watch a training command.
+/// `trainbell run -- CMD` (being written).
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a training command and report what its output shows.")
 
-    @Argument(parsing: .captureForPassthrough) var command: [String] = []
+    @Argument(parsing: .postTerminator) var command: [String] = []
 
-    func run() throws {
-        throw ExitCode(1)
-    }
+    func run() throws { throw ExitCode(1) }
 }

@@ -5,6 +5,11 @@ import Foundation
 public struct MissingTool: Error, CustomStringConvertible {
     public let tool: String
     public let package: String
+    public init(tool: String, package: String) {
+        self.tool = tool
+        self.package = package
+    }
+
     public var description: String {
         "\(tool) is not installed: install the Debian package '\(package)' (apt-get install \(package)), or run 'make test', which installs it"
     }

@@ -1,0 +1,125 @@
+import Glibc
+
+/// Runs a command with its output passed through unchanged, and every chunk of it handed to an
+/// observer: through a pseudo-terminal when our own output is a terminal (so progress bars still draw
+/// and colours stay on), else through pipes (stdout and stderr kept apart).
+final class ChildRunner {
+    enum Stream { case output, error }
+
+    let arguments: [String]
+    private(set) var pid: pid_t = 0
+    private var fds: [(fd: Int32, stream: Stream)] = []
+
+    init(arguments: [String]) {
+        self.arguments = arguments
+    }
+
+    /// Starts the command; throws a message naming it when it cannot start.
+    func start() throws {
+        let usePTY = isatty(1) == 1
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var closeInParent: [Int32] = []
+        if usePTY {
+            // posix_openpt/grantpt/unlockpt/ptsname as Linux does them (devpts), without _XOPEN_SOURCE.
+            let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+            var unlock: Int32 = 0
+            var number: UInt32 = 0
+            guard master >= 0, ioctl(master, ChildRunner.setPTYLock, &unlock) == 0,
+                  ioctl(master, ChildRunner.getPTYNumber, &number) == 0 else {
+                throw Failure(message: "cannot open a pseudo-terminal: \(String(cString: strerror(errno)))", code: 1)
+            }
+            let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY | O_CLOEXEC)
+            guard slave >= 0 else { throw Failure(message: "cannot open the pseudo-terminal", code: 1) }
+            var size = winsize()
+            if ioctl(1, UInt(TIOCGWINSZ), &size) == 0 { _ = ioctl(slave, UInt(TIOCSWINSZ), &size) }
+            posix_spawn_file_actions_adddup2(&actions, slave, 1)
+            posix_spawn_file_actions_adddup2(&actions, slave, 2)
+            closeInParent = [slave]
+            fds = [(master, .output)]
+        } else {
+            var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
+            guard pipe(&out) == 0, pipe(&err) == 0 else {
+                throw Failure(message: "cannot create pipes: \(String(cString: strerror(errno)))", code: 1)
+            }
+            for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+            closeInParent = [out[1], err[1]]
+            fds = [(out[0], .output), (err[0], .error)]
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        closeInParent.forEach { close($0) }
+        guard rc == 0 else {
+            fds.forEach { close($0.fd) }
+            let reason = rc == ENOENT ? "command not found" : String(cString: strerror(rc))
+            throw Failure(message: "cannot run '\(arguments[0])': \(reason)", code: rc == ENOENT ? 127 : 126)
+        }
+    }
+
+    /// Copies the command's output to ours until it ends, calling `observe` for every chunk and
+    /// `tick` at least every `tickMilliseconds`; returns the raw wait status.
+    func pump(tickMilliseconds: Int32, observe: (Stream, ArraySlice<UInt8>) -> Void, tick: () -> Void) -> Int32 {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var open = fds
+        while !open.isEmpty {
+            var polls = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let n = poll(&polls, nfds_t(polls.count), tickMilliseconds)
+            if n < 0 && errno != EINTR { break }
+            tick()
+            guard n > 0 else { continue }
+            var stillOpen: [(fd: Int32, stream: Stream)] = []
+            for (i, entry) in open.enumerated() {
+                let events = polls[i].revents
+                if events == 0 { stillOpen.append(entry); continue }
+                let count = read(entry.fd, &buffer, buffer.count)
+                if count > 0 {
+                    let chunk = buffer[0..<count]
+                    Self.writeAll(entry.stream == .error ? 2 : 1, chunk)
+                    observe(entry.stream, chunk)
+                    stillOpen.append(entry)
+                } else if count < 0 && errno == EINTR {
+                    stillOpen.append(entry)
+                } else {
+                    close(entry.fd)   // EOF, or EIO from a pseudo-terminal whose last writer left
+                }
+            }
+            open = stillOpen
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status
+    }
+
+    /// Forwards a signal to the command.
+    func signal(_ signal: Int32) { if pid > 0 { kill(pid, signal) } }
+
+    /// `TIOCSPTLCK` and `TIOCGPTN` of <asm-generic/ioctls.h> (_IOW/_IOR('T', 0x31/0x30, int)), which
+    /// Glibc's module does not export.
+    static let setPTYLock: UInt = 0x4004_5431
+    static let getPTYNumber: UInt = 0x8004_5430
+
+    static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
+        var rest = bytes
+        while !rest.isEmpty {
+            let n = rest.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue } else { return } }
+            rest = rest.dropFirst(n)
+        }
+    }
+}

@@ -46,7 +46,7 @@ public struct NotificationRequestBuilder: Sendable, Hashable {
             hints.append(("x-canonical-private-synchronous", .string(jobID)))
             hints.append(("x-dunst-stack-tag", .string(jobID)))
         }
-        hints.append(("x-trainbell-job", .string(jobID)))
+        if !jobID.isEmpty { hints.append(("x-trainbell-job", .string(jobID))) }
 
         var summary = NotificationText.sanitized(event.title)
         if repeatCount > 1 { summary += " (×\(repeatCount))" }

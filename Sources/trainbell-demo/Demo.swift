@@ -64,6 +64,7 @@ struct Demo {
         defer { daemon?.terminate() }
 
         print("A training run, reported with gdbus call:\n")
+        let demoStart = Int64(Date().timeIntervalSince1970 * 1_000_000)
         func call(_ method: String, _ args: [String]) throws {
             let arguments = ["call", "--address", address, "--dest", "org.trainbell.TrainBell1",
                              "--object-path", "/org/trainbell/TrainBell1", "--method", "org.trainbell.TrainBell1." + method] + args
@@ -76,9 +77,18 @@ struct Demo {
             if result.status != 0 { print("    error: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
         }
         let job = "demo-run"
+        let dunstctl = session != nil ? try? requireTool("dunstctl", package: "dunst") : nil
+        func dunstPaused(_ on: Bool) throws {
+            guard let dunstctl, let session else { return }
+            print("  $ dunstctl set-paused \(on)    # Do Not Disturb \(on ? "on" : "off")")
+            _ = try runCommand(dunstctl, ["set-paused", on ? "true" : "false"], environment: session.clientEnvironment)
+            usleep(300_000)
+        }
         try call("StartJob", [job, "Llama-3 8B LoRA", "1000", "{'app-id': <'org.gnome.Terminal'>}"])
         for step in stride(from: 100, through: 850, by: 150) {
+            if step == 400 { try dunstPaused(true) }
             try call("ReportProgress", [job, "\(step)", "0"])
+            if step == 550 { try dunstPaused(false) }
             usleep(150_000)
         }
         try call("ReportWarning", [job, "gradient norm 12.7 above the clip value"])
@@ -102,12 +112,13 @@ struct Demo {
         print(hintLines.joined(separator: "\n"))
 
         let probeHistory = try probe.call(destination: "org.trainbell.TrainBell1", path: "/org/trainbell/TrainBell1",
-                                          interface: "org.trainbell.TrainBell1", member: "GetNotifications", [.string(job)])
+                                          interface: "org.trainbell.TrainBell1", member: "GetNotifications", [.string("")])
         let records = (probeHistory.first?.arrayItems ?? []).compactMap { $0.stringKeyedEntries?.mapValues(\.unwrapped) }
-        print("\nThe job's history (GetNotifications \"\(job)\"):\n")
-        var history = [["id", "type", "title", "milestone", "urgency", "sound", "delivery", "server id"]]
+            .filter { $0["job_id"] == .string(job) || ($0["type"] == .string("digest") && ($0["timestamp"]?.integerValue ?? 0) >= demoStart) }
+        print("\nThe history (GetNotifications; the digest belongs to no job):\n")
+        var history = [["id", "job", "type", "title", "milestone", "urgency", "sound", "delivery", "server id"]]
         for r in records {
-            history.append([Self.render(r["id"]), Self.render(r["type"]), Self.render(r["title"]),
+            history.append([Self.render(r["id"]), Self.render(r["job_id"]), Self.render(r["type"]), Self.render(r["title"]),
                             r["milestone"].map(Self.render) ?? "-", Self.render(r["urgency"]), Self.render(r["sound"]),
                             Self.render(r["delivery"]), Self.render(r["server_id"])])
         }

@@ -1,13 +1,79 @@
 import ArgumentParser
+import DBus
+import Glibc
 
-/// `trainbell send`: notify-send compatible.
+/// `trainbell send`: `notify-send` (libnotify 0.8.1) compatible, so that `alias notify-send='trainbell send'`
+/// shows no difference: the same options, read the way GOption reads them; the same `Notify` on the wire;
+/// the same output and exit status. It goes through trainbelld's `Send` (Do Not Disturb policy, history)
+/// when trainbelld can be reached, D-Bus activation included, and straight to `org.freedesktop.Notifications`
+/// otherwise.
 struct SendCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "send", abstract: "Send a notification, like notify-send.")
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send a notification, like notify-send (same options, output and exit status).",
+        usage: "trainbell send [OPTION…] <SUMMARY> [BODY]",
+        discussion: """
+            Options (those of libnotify 0.8.1's notify-send):
+              -u, --urgency=LEVEL          low, normal or critical
+              -t, --expire-time=TIME       milliseconds before it expires (-1 server default, 0 never)
+              -a, --app-name=APP_NAME      the application name (default notify-send)
+              -i, --icon=ICON              an icon file name or themed icon name
+              -c, --category=TYPE[,TYPE…]  the notification category
+              -e, --transient              a transient notification (not kept by the server)
+              -h, --hint=TYPE:NAME:VALUE   an extra hint; TYPE is int, double, string, byte, boolean or variant
+                                           (GVariant text, e.g. variant:x-level:"<int64 5>")
+              -p, --print-id               print the notification's id
+              -r, --replace-id=ID          replace the notification with this id
+              -w, --wait                   wait until the notification is closed
+              -A, --action=[NAME=]Text     an action button; implies --wait; the chosen action's NAME (its index
+                                           from 0 when unnamed) is printed. Repeatable.
+              -v, --version                print the version
+              -?, --help                   this help
+            BODY takes backslash escapes (\\n, \\t, \\\\). Options may follow SUMMARY; -- ends them.
 
-    @Argument var summary: String
-    @Argument var body: String = ""
+            Through trainbelld the notification follows its Do Not Disturb policy and is kept in its history \
+            (type custom); when trainbelld cannot be reached it goes to the notification server directly. \
+            Either way the server receives what notify-send would send.
+
+            Examples:
+              trainbell send "Backup done" "42 files"
+              trainbell send -u critical -A retry=Retry -A Ignore "Training failed" "CUDA out of memory"
+
+            Exit status (as notify-send): 0 sent; 1 bad arguments, or the notification could not be shown.
+            """,
+        helpNames: [])
+
+    /// Everything after `send`: read by `NotifySendArguments`, GOption's way, not by ArgumentParser's.
+    @Argument(parsing: .captureForPassthrough, help: "notify-send's options, SUMMARY and BODY.")
+    var arguments: [String] = []
 
     func run() throws {
-        throw ExitCode(1)
+        let parsed: NotifySendArguments
+        do {
+            parsed = try NotifySendArguments(parsing: arguments)
+        } catch {
+            throw Self.exit(error.message)
+        }
+        if parsed.help {
+            print(TrainBellCommand.helpMessage(for: SendCommand.self))
+            return
+        }
+        if parsed.version {
+            print("notify-send 0.8.1 (trainbell \(TrainBellCommand.version))")
+            return
+        }
+        guard let summary = parsed.positionals.first, !summary.isEmpty else { throw Self.exit("No summary specified.") }
+        guard parsed.positionals.count <= 2 else { throw Self.exit("Invalid number of options.") }
+        if parsed.replaceID < 0 {
+            printError("trainbell: value \"\(parsed.replaceID)\" is invalid or out of range for the replace id; replacing nothing")
+        }
+        let code = try NotifySendDelivery(arguments: parsed).run()
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// notify-send's way out for bad input: the message alone on stderr, status 1.
+    static func exit(_ message: String) -> ExitCode {
+        printError(message)
+        return ExitCode(1)
     }
 }

@@ -20,7 +20,7 @@ extension Daemon {
                    annotations: [.noReply],
                    documentation: "Progress of a run; total_steps 0 keeps the known total. An unknown id starts a job titled by its id. Cheap: may be called every step, also without waiting for a reply.") { [unowned self] call in
                 try self.guarded { () throws(TrainBellError) in
-                    try self.reportProgress(call.string(0), current: call.uint64(1), total: call.uint64(2))
+                    try self.reportProgress(call.string(0), current: call.uint64(1), total: call.uint64(2), caller: call.sender)
                     return []
                 }
             },

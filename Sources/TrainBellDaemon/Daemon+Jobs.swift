@@ -14,7 +14,7 @@ extension Daemon {
         if let values = try options.integers("milestones") {
             do { milestones = try MilestoneSet(values) } catch { throw TrainBellError.from(error, argument: "option 'milestones'") }
         }
-        let appID = try options.string("app-id") ?? configuration.defaultAppID
+        let appID = self.appID(requested: try options.string("app-id"), caller: caller)
         let icon = try options.string("icon")
         let now = Clock.now()
         let job = Job.start(id: id, title: BusArguments.title(title), totalSteps: total, appID: appID,
@@ -28,10 +28,11 @@ extension Daemon {
             announce(id.rawValue, immediately: true)
         }
         root.emitPropertiesChanged(Self.interface, ["ActiveJobs"])
+        updateLauncher(for: id.rawValue)
         return JobObject.path(of: id)
     }
 
-    func reportProgress(_ rawID: String, current: UInt64, total: UInt64) throws(TrainBellError) {
+    func reportProgress(_ rawID: String, current: UInt64, total: UInt64, caller: String) throws(TrainBellError) {
         let key: String
         if jobs[rawID] != nil {
             key = rawID
@@ -39,7 +40,7 @@ extension Daemon {
             // An unknown id starts a job titled by its id.
             let id = try BusArguments.jobID(rawID)
             key = id.rawValue
-            let job = Job.start(id: id, title: id.rawValue, totalSteps: total, appID: configuration.defaultAppID,
+            let job = Job.start(id: id, title: id.rawValue, totalSteps: total, appID: appID(requested: nil, caller: caller),
                                 milestones: configuration.milestones, now: Clock.now())
             jobs[key] = job
             try save(job)
@@ -55,9 +56,11 @@ extension Daemon {
             scheduleSave()
             announce(key)
             if !wasRunning && jobs[key]?.state == .running { root.emitPropertiesChanged(Self.interface, ["ActiveJobs"]) }
+            updateLauncher(for: key)
             return
         }
         try notify(event, key: key, now: now)
+        updateLauncher(for: key, event: event)
         if event.type == .completion { root.emitPropertiesChanged(Self.interface, ["ActiveJobs"]) }
     }
 
@@ -69,6 +72,7 @@ extension Daemon {
         guard let event = jobs[key]?.reportError(message: message, type: errorType, urgency: requested, now: now,
                                                  composer: configuration.composer) else { return 0 }
         let record = try notify(event, key: key, now: now)
+        updateLauncher(for: key, event: event)
         root.emitPropertiesChanged(Self.interface, ["ActiveJobs"])
         return record.id
     }
@@ -86,6 +90,7 @@ extension Daemon {
         let now = Clock.now()
         let event = jobs[rawID]?.complete(message: message, now: now, composer: configuration.composer)
         defer { root.emitPropertiesChanged(Self.interface, ["ActiveJobs"]) }
+        defer { updateLauncher(for: rawID, event: event) }
         guard let event else {
             try saveAndAnnounce(rawID)
             return 0
@@ -99,6 +104,7 @@ extension Daemon {
         jobs[rawID]?.cancel(now: Clock.now())
         notifier.forget(jobID: rawID)
         try saveAndAnnounce(rawID)
+        updateLauncher(for: rawID)
         root.emitPropertiesChanged(Self.interface, ["ActiveJobs"])
     }
 
@@ -109,7 +115,7 @@ extension Daemon {
         guard value.isFinite, value == -1 || (0...1).contains(value) else {
             throw .invalidArgument("value \(value) is not accepted: 0.0 to 0.99 shows progress, 1.0 completes, -1 removes")
         }
-        launcherValues[appID] = value
+        setLauncherProgress(appID: appID, value: value)
     }
 
     func notifications(of rawID: String) throws(TrainBellError) -> DBusValue {
@@ -131,7 +137,7 @@ extension Daemon {
     private func existingOrNewJob(_ rawID: String) throws(TrainBellError) -> String {
         if jobs[rawID] != nil { return rawID }
         let id = try BusArguments.jobID(rawID)
-        let job = Job.start(id: id, title: id.rawValue, totalSteps: 0, appID: configuration.defaultAppID,
+        let job = Job.start(id: id, title: id.rawValue, totalSteps: 0, appID: appID(requested: nil, caller: ""),
                             milestones: configuration.milestones, now: Clock.now())
         jobs[id.rawValue] = job
         try save(job)

@@ -59,10 +59,16 @@ public final class Daemon {
     /// PropertiesChanged of a job at most ~10 times a second: when each was last sent, and the trailing one.
     var lastJobAnnouncement: [String: Int64] = [:]
     var pendingJobAnnouncement: [String: EventSource] = [:]
-    /// SetProgress values per app id, kept until the launcher emitter exists.
-    var launcherValues: [String: Double] = [:]
     var pruneTimer: EventSource?
     var doNotDisturb: DoNotDisturbMonitor!
+    let launcher: LauncherEntryEmitter
+    let plasmaJobs: PlasmaJobTracker
+    let appResolver: AppIDResolver
+    var launcherBoard: LauncherBoard
+    var launcherCoalescers: [String: LauncherCoalescer] = [:]
+    var launcherTimers: [String: EventSource] = [:]
+    var launcherExpiryTimer: EventSource?
+    var lastPlasmaPercent: [String: UInt32] = [:]
     var quietHoursTimer: EventSource?
     var refreshingDoNotDisturb = false
     var exitCode: Int32 = 0
@@ -96,6 +102,10 @@ public final class Daemon {
         notifications = NotificationsClient(connection: connection)
         notifier = Notifier(client: notifications, history: history, builder: configuration.requestBuilder,
                             collapseWindow: configuration.errorCollapseWindow, log: log)
+        launcher = LauncherEntryEmitter(connection: connection, log: log)
+        plasmaJobs = PlasmaJobTracker(connection: connection, log: log)
+        appResolver = AppIDResolver(desktopFiles: DesktopFileIndex(environment: Self.environment))
+        launcherBoard = LauncherBoard(flashDuration: configuration.completionFlashDuration)
         let desktop = getenv("XDG_CURRENT_DESKTOP").map { String(cString: $0) }
         doNotDisturb = DoNotDisturbMonitor(currentDesktop: desktop, log: log) { [unowned self] kind in
             self.makeDoNotDisturbSource(kind)
@@ -112,6 +122,7 @@ public final class Daemon {
         notifier.onRecord = { [weak self] record in self?.emitNotification(record) }
         notifications.onServerChange = { [weak self] server in self?.serverChanged(server) }
         startDoNotDisturb()
+        startLauncher()
         notifications.onActionInvoked = { [weak self] id, key in self?.actionInvoked(serverID: id, key: key) }
         notifications.onNotificationClosed = { [weak self] id, _ in self?.notifier.closed(id) }
         do {
@@ -188,6 +199,7 @@ public final class Daemon {
             notifier.collapser = ErrorCollapser(window: fresh.errorCollapseWindow)
             notifier.policy.sendsDigest = fresh.sendsDigest
             notifier.policy.templates = fresh.composer.templates
+            launcherBoard.flashDuration = fresh.completionFlashDuration
             scheduleQuietHours()
             for warning in fresh.warnings { log.warning("\(warning)") }
             log.info("configuration reloaded from \(options.configPath)")
@@ -217,6 +229,18 @@ public final class Daemon {
         doNotDisturb.serverChanged(server)
         notifier.serverChanged(server)
         root?.emitPropertiesChanged(Self.interface, ["NotificationServer"])
+    }
+
+    /// The process environment, for the XDG data directories.
+    static var environment: [String: String] {
+        var result: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { result[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return result
     }
 
     func emitNotification(_ record: NotificationRecord) {

@@ -7,8 +7,8 @@ import Glibc
 /// second colon, colons included.
 struct NotifySendHint: Equatable {
     let name: String
-    /// The value the hint's variant holds.
-    let value: DBusValue
+    /// The value the hint's variant holds; nil for an empty `string`, which libnotify does not set.
+    let value: DBusValue?
 
     init(parsing text: String) throws(NotifySendUsageError) {
         let tokens = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
@@ -18,10 +18,10 @@ struct NotifySendHint: Equatable {
         let (type, name, text) = (tokens[0], tokens[1], tokens[2])
         let unparsable = NotifySendUsageError("Value \"\(text)\" of hint \"\(name)\" could not be parsed as type \"\(type)\".")
         let startsWithDigit = text.utf8.first.map { (0x30...0x39).contains($0) } ?? false
-        let value: DBusValue
+        let value: DBusValue?
         switch type.asciiLowercased {
         case "string":
-            value = .string(text)
+            value = text.isEmpty ? nil : .string(text)
         case "int":
             // g_ascii_strtoull, then a cast to int: "12abc" is 12, too large wraps.
             guard startsWithDigit else { throw unparsable }
@@ -47,7 +47,7 @@ struct NotifySendHint: Equatable {
             throw NotifySendUsageError("Invalid hint type \"\(type)\". Valid types are int, double, string and byte.")
         }
         // libnotify refuses an empty name with a failed assertion (notify-send aborts): refuse it cleanly.
-        guard !name.isEmpty else { throw NotifySendUsageError("Invalid hint syntax specified. Use TYPE:NAME:VALUE.") }
+        guard !name.isEmpty || value == nil else { throw NotifySendUsageError("Invalid hint syntax specified. Use TYPE:NAME:VALUE.") }
         self.name = name
         self.value = value
     }

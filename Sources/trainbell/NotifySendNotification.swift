@@ -45,7 +45,7 @@ struct NotifySendNotification: Equatable {
         if arguments.transient { setHint("transient", .boolean(true)) }
         for text in arguments.hints {
             let hint = try NotifySendHint(parsing: text)
-            setHint(hint.name, hint.value)
+            if let value = hint.value { setHint(hint.name, value) }
         }
         if hint("sender-pid") == nil { setHint("sender-pid", .int64(senderPID)) }
     }

@@ -112,12 +112,16 @@ public final class StandInDock: @unchecked Sendable {
     }
 
     private let log = Log()
-    private let host: StandInHost
+    private let listener = LoopThread()
+    private var listening: Connection?
+    private var host: StandInHost!
 
+    /// Listens first, then takes the name: the state a daemon sends when the dock appears is seen.
     public init(bus: PrivateBus) throws {
         let log = self.log
-        host = try StandInHost(bus: bus, names: ["com.canonical.Unity"]) { [] }
-        _ = try host.sync { connection in
+        let connection = try listener.connect(to: bus)
+        listening = connection
+        _ = try listener.sync {
             try connection.subscribe(MatchRule(interface: "com.canonical.Unity.LauncherEntry", member: "Update")) { message in
                 guard let args = try? message.arguments(), args.count == 2 else { return }
                 let update = Update(appURI: args[0].stringValue ?? "",
@@ -128,6 +132,7 @@ public final class StandInDock: @unchecked Sendable {
                 log.lock.unlock()
             }
         }
+        host = try StandInHost(bus: bus, names: ["com.canonical.Unity"]) { [] }
     }
 
     public var updates: [Update] {
@@ -145,5 +150,11 @@ public final class StandInDock: @unchecked Sendable {
         return true
     }
 
-    public func stop() { host.stop() }
+    public func stop() {
+        host.stop()
+        if let listening {
+            self.listening = nil
+            listener.close(listening)
+        }
+    }
 }

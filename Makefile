@@ -9,7 +9,7 @@ TEST_TIMEOUT ?= 1800
 # What building needs, and what the tests and the demo run for real: a dbus-daemon, gdbus, xmllint,
 # dunst under Xvfb, notify-send.
 BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
-TEST_PACKAGES  := dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
+TEST_PACKAGES  := python3 python3-pip dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
                   xfconf libxfconf-0-3
 
@@ -43,6 +43,8 @@ deps:
 
 deps-test: deps
 	$(call apt_install,$(TEST_PACKAGES))
+	@python3 -c 'import tqdm' 2>/dev/null || { echo "make: installing tqdm (PyPI) for the run tests"; \
+	  python3 -m pip install --quiet tqdm 2>/dev/null || python3 -m pip install --quiet --break-system-packages tqdm; }
 
 build: deps
 	$(SWIFT) build

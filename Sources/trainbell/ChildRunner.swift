@@ -63,7 +63,12 @@ final class ChildRunner {
 
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let rc = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        // Through pipes, Python would buffer stdout until exit: ask it not to.
+        var environment = ProcessEnvironment.current
+        if !usePTY && environment["PYTHONUNBUFFERED"] == nil { environment["PYTHONUNBUFFERED"] = "1" }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        let rc = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
         closeInParent.forEach { close($0) }
         guard rc == 0 else {
             fds.forEach { close($0.fd) }
@@ -121,5 +126,19 @@ final class ChildRunner {
             if n < 0 { if errno == EINTR { continue } else { return } }
             rest = rest.dropFirst(n)
         }
+    }
+}
+
+/// This process's environment as a dictionary.
+enum ProcessEnvironment {
+    static var current: [String: String] {
+        var result: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { result[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return result
     }
 }

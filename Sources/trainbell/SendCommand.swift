@@ -15,31 +15,36 @@ struct SendCommand: ParsableCommand {
         discussion: """
             Options (those of libnotify 0.8.1's notify-send):
               -u, --urgency=LEVEL          low, normal or critical
-              -t, --expire-time=TIME       milliseconds before it expires (-1 server default, 0 never)
+              -t, --expire-time=TIME       milliseconds (-1 server default, 0 never)
               -a, --app-name=APP_NAME      the application name (default notify-send)
               -i, --icon=ICON              an icon file name or themed icon name
               -c, --category=TYPE[,TYPE…]  the notification category
-              -e, --transient              a transient notification (not kept by the server)
-              -h, --hint=TYPE:NAME:VALUE   an extra hint; TYPE is int, double, string, byte, boolean or variant
-                                           (GVariant text, e.g. variant:x-level:"<int64 5>")
+              -e, --transient              not kept by the server
+              -h, --hint=TYPE:NAME:VALUE   an extra hint; TYPE: int, double, string,
+                                           byte, boolean or variant (GVariant text:
+                                           variant:x-id:"<int64 5>")
               -p, --print-id               print the notification's id
               -r, --replace-id=ID          replace the notification with this id
               -w, --wait                   wait until the notification is closed
-              -A, --action=[NAME=]Text     an action button; implies --wait; the chosen action's NAME (its index
-                                           from 0 when unnamed) is printed. Repeatable.
+              -A, --action=[NAME=]Text     an action (repeatable); implies --wait;
+                                           prints the chosen NAME, or its index
+                                           from 0 when unnamed
               -v, --version                print the version
               -?, --help                   this help
-            BODY takes backslash escapes (\\n, \\t, \\\\). Options may follow SUMMARY; -- ends them.
+            BODY takes backslash escapes (\\n, \\t, \\\\). Options may follow SUMMARY;
+            -- ends them.
 
-            Through trainbelld the notification follows its Do Not Disturb policy and is kept in its history \
-            (type custom); when trainbelld cannot be reached it goes to the notification server directly. \
-            Either way the server receives what notify-send would send.
+            Through trainbelld the notification follows its Do Not Disturb policy and is \
+            kept in its history (type custom); when trainbelld cannot be reached it goes \
+            to the notification server directly. Either way the server receives what \
+            notify-send would send.
 
             Examples:
               trainbell send "Backup done" "42 files"
-              trainbell send -u critical -A retry=Retry -A Ignore "Training failed" "CUDA out of memory"
+              trainbell send -u critical -A retry=Retry -A Ignore "Training failed"
 
-            Exit status (as notify-send): 0 sent; 1 bad arguments, or the notification could not be shown.
+            Exit status (as notify-send): 0 sent; 1 bad arguments, or the notification \
+            could not be shown.
             """,
         helpNames: [])
 

@@ -327,6 +327,14 @@ import Testing
             try BackgroundCommand(try SendTests.trainbell, ["send"] + arguments, environment: SendTests.environment(bus))
         }
 
+        /// The `Notify` that `command` caused; fails at once with its stderr when it ended without one.
+        func notify(of command: BackgroundCommand, sourceLocation: SourceLocation = #_sourceLocation) throws -> NotifyCall {
+            let deadline = Date().addingTimeInterval(10)
+            while server.notifies.isEmpty && command.process.isRunning && Date() < deadline { usleep(2_000) }
+            if let call = server.waitForNotifies(count: 1, timeout: 0.5).first { return call }
+            throw HarnessError("the server got no Notify; trainbell send said: \(command.stderr)")
+        }
+
         deinit {
             daemon.stop()
             server.stop()
@@ -349,10 +357,10 @@ import Testing
         let reference = try Self.run(try Self.notifySend, flags.arguments)
         let setup = try ThroughDaemon()
         let command = try setup.send(flags.arguments)
+        let call = try setup.notify(of: command)
         let result = try #require(command.wait(seconds: 20), "trainbell send did not end")
         #expect(result.status == reference.status, "stderr: \(result.stderr)")
         #expect(result.stdout == reference.stdout)
-        let call = try #require(setup.server.waitForNotifies(count: 1).first)
         #expect(call.sender == setup.daemon.bus.connectAndAsk(uniqueNameOf: DaemonProcess.busName), "it went through trainbelld")
         // sender-pid is the pid of trainbell send, as libnotify sets it, not trainbelld's.
         #expect(call.hints["sender-pid"] == .int64(Int64(command.pid)))
@@ -372,7 +380,7 @@ import Testing
     @Test func throughTheDaemonAnActionIsAnsweredFromABroadcastingServer() throws {
         let setup = try ThroughDaemon(configuration: .init(unicastSignals: false))
         let command = try setup.send(["-A", "retry=Retry", "-A", "Ignore", "-p", "Training failed"])
-        let call = try #require(setup.server.waitForNotifies(count: 1).first)
+        let call = try setup.notify(of: command)
         #expect(call.actions == ["retry", "Retry", "1", "Ignore"])
         let id = try #require(call.returnedID)
         try setup.server.invokeAction(id: id, actionKey: "1")
@@ -387,7 +395,7 @@ import Testing
     @Test func throughTheDaemonAnActionIsAnsweredFromAServerThatSignalsItsClientOnly() throws {
         let setup = try ThroughDaemon(configuration: .init(unicastSignals: true))
         let command = try setup.send(["-A", "yes=Yes", "Question"])
-        let call = try #require(setup.server.waitForNotifies(count: 1).first)
+        let call = try setup.notify(of: command)
         let id = try #require(call.returnedID)
         try setup.server.invokeAction(id: id, actionKey: "yes")
         let result = try #require(command.wait(seconds: 10), "trainbell send did not end: trainbelld does not relay the server's signals")
@@ -398,7 +406,7 @@ import Testing
     @Test func throughTheDaemonWaitEndsWhenAServerThatSignalsItsClientOnlyClosesIt() throws {
         let setup = try ThroughDaemon(configuration: .init(unicastSignals: true))
         let command = try setup.send(["-w", "Waiting"])
-        let call = try #require(setup.server.waitForNotifies(count: 1).first)
+        let call = try setup.notify(of: command)
         try setup.server.close(id: try #require(call.returnedID))
         let result = try #require(command.wait(seconds: 10), "trainbell send did not end: trainbelld does not relay the server's signals")
         #expect(result.status == 0)

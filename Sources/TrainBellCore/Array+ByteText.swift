@@ -1,0 +1,71 @@
+/// Small text operations on a line kept as UTF-8 bytes: the recognizer
+/// looks for ASCII markers, which a byte search finds whatever the
+/// surrounding text (invalid UTF-8, combining marks) and in linear time.
+extension Array where Element == UInt8 {
+    /// The index of the first occurrence of `needle` at or after `start`.
+    func firstIndex(of needle: [UInt8], from start: Int = 0) -> Int? {
+        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty ? start : nil }
+        let first = needle[0]
+        var index = Swift.max(start, 0)
+        let last = count - needle.count
+        while index <= last {
+            if self[index] == first {
+                var matched = 1
+                while matched < needle.count, self[index + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return index }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Whether `needle` occurs in these bytes.
+    func contains(_ needle: [UInt8]) -> Bool {
+        firstIndex(of: needle) != nil
+    }
+
+    /// Whether the bytes start with `prefix`.
+    func hasPrefix(_ prefix: [UInt8]) -> Bool {
+        prefix.count <= count && self[..<prefix.count].elementsEqual(prefix)
+    }
+
+    /// The bytes with ASCII letters in lower case.
+    var asciiLowercased: [UInt8] {
+        map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+    }
+
+    /// The bytes without spaces and tabs at either end.
+    var trimmingSpaces: ArraySlice<UInt8> {
+        var start = startIndex
+        var end = endIndex
+        while start < end, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
+        while end > start, self[end - 1] == 0x20 || self[end - 1] == 0x09 { end -= 1 }
+        return self[start..<end]
+    }
+
+    /// The bytes as text (invalid UTF-8 becomes U+FFFD).
+    var text: String {
+        String(decoding: self, as: UTF8.self)
+    }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// The bytes as text (invalid UTF-8 becomes U+FFFD).
+    var text: String {
+        String(decoding: self, as: UTF8.self)
+    }
+
+    /// The bytes without spaces and tabs at either end.
+    var trimmingSpaces: ArraySlice<UInt8> {
+        var start = startIndex
+        var end = endIndex
+        while start < end, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
+        while end > start, self[end - 1] == 0x20 || self[end - 1] == 0x09 { end -= 1 }
+        return self[start..<end]
+    }
+}
+
+extension UInt8 {
+    /// Whether the byte is an ASCII digit.
+    var isASCIIDigit: Bool { (0x30...0x39).contains(self) }
+}

@@ -6,14 +6,36 @@ PREFIX       ?= /usr/local
 DESTDIR      ?=
 TEST_TIMEOUT ?= 1800
 
+# Where `make install` puts things (GNU names; each can be set on the command line). A per-user
+# install, PREFIX=$(HOME)/.local, puts the unit where systemd looks for a user's own units.
+BINDIR            ?= $(PREFIX)/bin
+DATADIR           ?= $(PREFIX)/share
+ifeq ($(abspath $(PREFIX)),$(abspath $(HOME)/.local))
+USERUNITDIR       ?= $(DATADIR)/systemd/user
+else
+USERUNITDIR       ?= $(PREFIX)/lib/systemd/user
+endif
+DBUSSERVICEDIR    ?= $(DATADIR)/dbus-1/services
+DBUSINTERFACEDIR  ?= $(DATADIR)/dbus-1/interfaces
+MANDIR            ?= $(DATADIR)/man
+BASHCOMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPLETIONDIR  ?= $(DATADIR)/zsh/site-functions
+FISHCOMPLETIONDIR ?= $(DATADIR)/fish/vendor_completions.d
+DOCDIR            ?= $(DATADIR)/doc/trainbell
+APPLICATIONSDIR   ?= $(DATADIR)/applications
+
 # What building needs, and what the tests and the demo run for real: a dbus-daemon, gdbus, xmllint,
-# dunst under Xvfb, notify-send.
+# dunst under Xvfb, notify-send; for the install tests systemd-analyze, mandoc, desktop-file-validate,
+# and a C compiler with libseccomp (to run trainbelld under the unit's seccomp rules).
 BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
 TEST_PACKAGES  := python3 python3-pip dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
-                  xfconf libxfconf-0-3
+                  xfconf libxfconf-0-3 \
+                  systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev
+# make bench-install compiles a minimal C libdbus service and counts system calls.
+BENCH_PACKAGES := gcc libc6-dev strace
 
-.PHONY: all build deps deps-test test demo bench clean help
+.PHONY: all build deps deps-test test demo bench bench-install install install-build install-stage uninstall clean help
 
 all: build
 
@@ -21,6 +43,9 @@ help:
 	@echo "make demo     install what is missing, build, play a training run against a real notification server"
 	@echo "make test     install what is missing, build, run every test"
 	@echo "make build    debug build"
+	@echo "make install  release build, installed under PREFIX (default /usr/local; PREFIX=~/.local for yourself), DESTDIR honoured"
+	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
+	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost"
 	@echo "make clean    remove build folders"
 
 # Installs the Debian packages named in PACKAGES that are not installed yet.
@@ -49,7 +74,8 @@ deps-test: deps
 build: deps
 	$(SWIFT) build
 
-test: deps-test
+# The release build of make install first: the install tests run `make install`, which then only copies.
+test: deps-test install-build
 	$(SWIFT) build --build-tests
 	timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build
 
@@ -64,6 +90,108 @@ bench: deps-test
 	$(SWIFT) build -c release --product trainbelld
 	$(SWIFT) build -c release --product trainbell-bench
 	$$($(SWIFT) build -c release --show-bin-path)/trainbell-bench
+	$(MAKE) --no-print-directory bench-install
+
+# The installed trainbelld: the first call that activates it, against a minimal C libdbus service
+# activated the same way on the same private bus; then wake-ups, CPU time and memory over 10 s idle.
+BENCH_PREFIX = $(CURDIR)/$(INSTALL_SCRATCH)/bench-prefix
+bench-install: deps-test
+	$(call apt_install,$(BENCH_PACKAGES))
+	rm -rf $(BENCH_PREFIX)
+	$(MAKE) --no-print-directory install PREFIX=$(BENCH_PREFIX) DESTDIR=
+	bash Tests/Tools/activation-bench.sh $(BENCH_PREFIX)
+	rm -rf $(BENCH_PREFIX)
+
+# make install builds in a scratch folder of its own: `swift test` keeps .build locked while the
+# tests run, and the install tests run `make install`. The Swift runtime is linked in
+# (--static-swift-stdlib): the binaries need only libdbus, GLib and SQLite from the system.
+INSTALL_SCRATCH := .build-install
+RELEASE_FLAGS   := -c release --static-swift-stdlib --scratch-path $(INSTALL_SCRATCH)
+RELEASE_BIN     := $(INSTALL_SCRATCH)/release
+STAGE           := $(INSTALL_SCRATCH)/stage
+
+# generate-manual is the tool behind swift-argument-parser's generate-manual plugin, run directly:
+# the plugin would build every product (the demo and the benchmark too) and re-link trainbell
+# without --static-swift-stdlib.
+install-build: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product trainbelld
+	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell
+	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
+
+# The files made at install time: @bindir@ substituted, the manual of trainbell, the completions.
+install-stage: install-build
+	rm -rf $(STAGE)
+	mkdir -p $(STAGE)/man
+	sed 's|@bindir@|$(BINDIR)|g' systemd/trainbelld.service.in > $(STAGE)/trainbelld.service
+	sed 's|@bindir@|$(BINDIR)|g' dbus/org.trainbell.TrainBell1.service.in > $(STAGE)/org.trainbell.TrainBell1.service
+	sed 's|@bindir@|$(BINDIR)|g' Sources/trainbelld/trainbell.desktop > $(STAGE)/trainbell.desktop
+	$(RELEASE_BIN)/generate-manual $(RELEASE_BIN)/trainbell --output-directory $(STAGE)/man
+	for program in trainbell trainbelld; do \
+	  for shell in bash zsh fish; do \
+	    $(RELEASE_BIN)/$$program --generate-completion-script $$shell > $(STAGE)/$$program.$$shell || exit 1; \
+	  done; \
+	done
+
+# Everything make install puts: mode, source, destination (without DESTDIR).
+INSTALL_FILES = \
+	755 $(RELEASE_BIN)/trainbelld                        $(BINDIR)/trainbelld \
+	755 $(RELEASE_BIN)/trainbell                         $(BINDIR)/trainbell \
+	644 $(STAGE)/trainbelld.service                      $(USERUNITDIR)/trainbelld.service \
+	644 $(STAGE)/org.trainbell.TrainBell1.service        $(DBUSSERVICEDIR)/org.trainbell.TrainBell1.service \
+	644 dbus/org.trainbell.TrainBell1.xml                $(DBUSINTERFACEDIR)/org.trainbell.TrainBell1.xml \
+	644 dbus/org.trainbell.TrainBell1.Job.xml            $(DBUSINTERFACEDIR)/org.trainbell.TrainBell1.Job.xml \
+	644 $(STAGE)/man/trainbell.1                         $(MANDIR)/man1/trainbell.1 \
+	644 Sources/trainbelld/trainbelld.1                  $(MANDIR)/man1/trainbelld.1 \
+	644 Sources/TrainBellDaemon/trainbell.5              $(MANDIR)/man5/trainbell.5 \
+	644 $(STAGE)/trainbell.bash                          $(BASHCOMPLETIONDIR)/trainbell \
+	644 $(STAGE)/trainbelld.bash                         $(BASHCOMPLETIONDIR)/trainbelld \
+	644 $(STAGE)/trainbell.zsh                           $(ZSHCOMPLETIONDIR)/_trainbell \
+	644 $(STAGE)/trainbelld.zsh                          $(ZSHCOMPLETIONDIR)/_trainbelld \
+	644 $(STAGE)/trainbell.fish                          $(FISHCOMPLETIONDIR)/trainbell.fish \
+	644 $(STAGE)/trainbelld.fish                         $(FISHCOMPLETIONDIR)/trainbelld.fish \
+	644 Sources/TrainBellDaemon/trainbell.conf.example   $(DOCDIR)/trainbell.conf.example \
+	644 $(STAGE)/trainbell.desktop                       $(APPLICATIONSDIR)/trainbell.desktop
+
+# What install put, for uninstall: "file PATH" and "dir PATH" for each folder it had to make
+# (kept across re-installs), paths without DESTDIR.
+MANIFEST = $(DOCDIR)/install-manifest
+
+install: install-stage
+	@set -e; set -- $(INSTALL_FILES); \
+	manifest="$(DESTDIR)$(MANIFEST)"; \
+	dirs=$$( [ -f "$$manifest" ] && sed -n 's/^dir //p' "$$manifest" || true); \
+	files=""; \
+	while [ $$# -gt 0 ]; do \
+	  mode=$$1; source=$$2; target=$$3; shift 3; \
+	  new=""; d=$$(dirname "$$target"); \
+	  while [ ! -d "$(DESTDIR)$$d" ]; do new="$$d$${new:+ }$$new"; d=$$(dirname "$$d"); done; \
+	  for d in $$new; do mkdir -m 755 "$(DESTDIR)$$d"; dirs="$$dirs$${dirs:+ }$$d"; done; \
+	  install -m $$mode "$$source" "$(DESTDIR)$$target"; \
+	  echo "  $(DESTDIR)$$target"; \
+	  files="$$files $$target"; \
+	done; \
+	{ for f in $$files; do echo "file $$f"; done; for d in $$dirs; do echo "dir $$d"; done; } > "$$manifest"; \
+	echo "make: installed trainbell under $(DESTDIR)$(PREFIX) (list: $$manifest)."; \
+	echo "make: it starts by itself on the first D-Bus call. To start it with your graphical session:"; \
+	echo "        systemctl --user daemon-reload && systemctl --user enable --now trainbelld"; \
+	echo "      after an upgrade: systemctl --user restart trainbelld"
+
+uninstall:
+	@set -e; manifest="$(DESTDIR)$(MANIFEST)"; \
+	if [ -f "$$manifest" ]; then \
+	  files=$$(sed -n 's/^file //p' "$$manifest"); \
+	  dirs=$$(sed -n 's/^dir //p' "$$manifest"); \
+	else \
+	  echo "make: no $$manifest; removing the files this Makefile installs"; \
+	  set -- $(INSTALL_FILES); files=""; dirs=""; \
+	  while [ $$# -gt 0 ]; do files="$$files $$3"; shift 3; done; \
+	fi; \
+	for f in $$files; do \
+	  if [ -e "$(DESTDIR)$$f" ]; then rm -f "$(DESTDIR)$$f"; echo "  removed $(DESTDIR)$$f"; fi; \
+	done; \
+	rm -f "$$manifest"; \
+	for d in $$(printf '%s\n' $$dirs | sed -n '1!G;h;$$p'); do rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done; \
+	echo "make: uninstalled trainbell from $(DESTDIR)$(PREFIX)"
 
 clean:
 	rm -rf .build .build-*

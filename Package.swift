@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            exclude: ["trainbell.5", "trainbell.conf.example"],
             swiftSettings: strict),
         .executableTarget(
             name: "trainbell",
@@ -45,6 +46,7 @@ let package = Package(
         .executableTarget(
             name: "trainbelld",
             dependencies: ["TrainBellDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["trainbelld.1", "trainbell.desktop"],
             swiftSettings: strict),
         .testTarget(
             name: "TrainBellCoreTests",

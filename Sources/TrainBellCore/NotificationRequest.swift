@@ -4,6 +4,17 @@ public enum HintValue: Hashable, Sendable {
     case boolean(Bool)
     case int32(Int32)
     case string(String)
+    /// A caller's hint that trainbell only passes on (`Send`'s `hints`: int64 `sender-pid`, doubles,
+    /// variants…), kept as the bus adapter's own value.
+    case passthrough(PassthroughHint)
+}
+
+/// A hint value of any wire type, opaque to the core: compared and hashed, never looked into.
+public struct PassthroughHint: Hashable, Sendable {
+    public let value: any Hashable & Sendable
+    public init(_ value: any Hashable & Sendable) { self.value = value }
+    public static func == (a: Self, b: Self) -> Bool { AnyHashable(a.value) == AnyHashable(b.value) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(AnyHashable(value)) }
 }
 
 /// One `org.freedesktop.Notifications.Notify` call, decided but not yet sent: the arguments exactly as

@@ -8,6 +8,10 @@ extension Daemon {
     /// (`details` opens the full text, `retry` the configured command) and re-emit it as our own signal.
     func actionInvoked(serverID: UInt32, key: String) {
         guard let origin = notifier.origins[serverID] else { return }
+        if let sender = origin.sender {
+            try? connection.emitSignal(path: Self.path, interface: Self.interface, member: "NotificationActionInvoked",
+                                       [.uint32(serverID), .string(key)], destination: sender)
+        }
         let record = try? history.record(id: origin.recordID)
         if record?.event.type == .error {
             switch key {

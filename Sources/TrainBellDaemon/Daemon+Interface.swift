@@ -101,6 +101,10 @@ extension Daemon {
                               documentation: "Every notification decided, shown or not: the live stream."),
             SignalDeclaration("ActionInvoked", [Argument("job_id", .string), Argument("action", .string)],
                               documentation: "The user clicked an action: details, retry, default, or a Send action key."),
+            SignalDeclaration("NotificationActionInvoked", [Argument("server_id", .uint32), Argument("action_key", .string)],
+                              documentation: "The server's ActionInvoked for a Send notification, relayed to the Send caller only."),
+            SignalDeclaration("NotificationClosed", [Argument("server_id", .uint32), Argument("reason", .uint32)],
+                              documentation: "The server's NotificationClosed for a Send notification, relayed to the Send caller only."),
         ])
     }
 

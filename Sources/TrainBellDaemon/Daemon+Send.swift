@@ -7,7 +7,7 @@ extension Daemon {
         do {
             let (event, request, jobID) = try sendRequest(summary: call.string(0), body: call.string(1),
                                                            options: OptionMap(call.arguments[2]))
-            try notifier.deliverCustom(event, request: request, jobID: jobID, now: Clock.now()) { id in
+            try notifier.deliverCustom(event, request: request, jobID: jobID, now: Clock.now(), sender: call.sender) { id in
                 reply.succeed([.uint32(id)])
             }
         } catch let error as TrainBellError {
@@ -31,7 +31,7 @@ extension Daemon {
                 throw .invalidArgument("option 'urgency' must be low, normal, high or critical (s), or the byte 0, 1, 2 (y/u/i)")
             }
         }
-        let expire = try options.integer("expire-timeout", in: -1...Int64(Int32.max), expected: "i (milliseconds, -1 = server default, 0 = never)") ?? -1
+        let expire = try options.integer("expire-timeout", in: Int64(Int32.min)...Int64(Int32.max), expected: "i (milliseconds, -1 = server default, 0 = never)") ?? -1
         let actions = try options.strings("actions") ?? []
         guard actions.count % 2 == 0 else {
             throw .invalidArgument("option 'actions' must hold pairs: key, label, key, label… (got \(actions.count) strings)")
@@ -41,13 +41,11 @@ extension Daemon {
         if !jobID.isEmpty { _ = try BusArguments.jobID(jobID, argument: "option 'job'") }
         var hints: [(name: String, value: HintValue)] = []
         for (name, value) in (try options.dictionary("hints") ?? [:]).sorted(by: { $0.key < $1.key }) {
-            guard let hint = HintValue(value.unwrapped) else {
-                throw .invalidArgument("hint '\(name)' has type '\(value.unwrapped.type.signature)'; accepted hint types: y, b, i, u (sent as i), s")
-            }
-            hints.append((name, hint))
+            // Passed through as the caller typed it: only the hint's own variant is taken off.
+            let inner: DBusValue = if case .variant(let v) = value { v } else { value }
+            hints.append((name, HintValue(inner) ?? .passthrough(PassthroughHint(inner))))
         }
-        hints.removeAll { $0.name == "urgency" }
-        hints.insert(("urgency", .byte(urgency.wireByte)), at: 0)
+        if !hints.contains(where: { $0.name == "urgency" }) { hints.insert(("urgency", .byte(urgency.wireByte)), at: 0) }
         if let category = try options.string("category"), !category.isEmpty {
             hints.removeAll { $0.name == "category" }
             hints.append(("category", .string(category)))
@@ -74,7 +72,6 @@ extension HintValue {
         case .byte(let v): self = .byte(v)
         case .boolean(let v): self = .boolean(v)
         case .int32(let v): self = .int32(v)
-        case .uint32(let v): self = .int32(Int32(truncatingIfNeeded: v))
         case .string(let v): self = .string(v)
         default: return nil
         }

@@ -124,7 +124,14 @@ public final class Daemon {
         startDoNotDisturb()
         startLauncher()
         notifications.onActionInvoked = { [weak self] id, key in self?.actionInvoked(serverID: id, key: key) }
-        notifications.onNotificationClosed = { [weak self] id, _ in self?.notifier.closed(id) }
+        notifications.onNotificationClosed = { [weak self] id, reason in
+            guard let self else { return }
+            if let sender = self.notifier.origins[id]?.sender {
+                try? self.connection.emitSignal(path: Self.path, interface: Self.interface, member: "NotificationClosed",
+                                                [.uint32(id), .uint32(reason)], destination: sender)
+            }
+            self.notifier.closed(id)
+        }
         do {
             try notifications.start()
         } catch {

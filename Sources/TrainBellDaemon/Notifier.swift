@@ -11,6 +11,8 @@ final class Notifier {
     struct Origin {
         let jobID: String
         let recordID: UInt64
+        /// The unique name that called `Send`, which gets the server's signals about it relayed.
+        var sender: String? = nil
     }
 
     /// One notification waiting for a server.
@@ -170,7 +172,7 @@ final class Notifier {
 
     /// Sends a caller's own notification (`Send`): policy and history as for events, the request as given.
     func deliverCustom(_ event: NotificationEvent, request: NotificationRequest, jobID: String, now: Int64,
-                       reply: @escaping (UInt32) -> Void) throws {
+                       sender: String? = nil, reply: @escaping (UInt32) -> Void) throws {
         beforeDecision?()
         let decision = policy.decide(event, serverPresent: client.server != nil)
         let record = try history.append(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
@@ -188,7 +190,7 @@ final class Notifier {
             var updated = record
             if case .success(let id) = result {
                 updated.serverID = id
-                self.origins[id] = Origin(jobID: jobID, recordID: record.id)
+                self.origins[id] = Origin(jobID: jobID, recordID: record.id, sender: sender)
             } else {
                 updated.delivery = .noServer
             }

@@ -135,6 +135,7 @@ extension HintValue {
         case .boolean(let v): .boolean(v)
         case .int32(let v): .int32(v)
         case .string(let v): .string(v)
+        case .passthrough(let hint): hint.value as? DBusValue ?? .string("")
         }
     }
 }

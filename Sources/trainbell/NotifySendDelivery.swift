@@ -7,13 +7,7 @@ import Glibc
 struct NotifySendDelivery {
     let arguments: NotifySendArguments
 
-    /// Where the notification went.
-    enum Route: Equatable {
-        case daemon
-        case direct
-    }
-
-    func run() throws -> Int32 {
+    func run() -> Int32 {
         let connection: Connection
         do {
             connection = try Connection.session()
@@ -21,9 +15,14 @@ struct NotifySendDelivery {
             printError("Could not connect: \(error.message)")
             return 1
         }
+        // notify-send's order: the hints (stopping at the first bad one), then the actions.
+        let built = Result { () throws(NotifySendUsageError) in
+            try NotifySendNotification(arguments, actions: [], senderPID: Int64(getpid()))
+        }
+        if case .failure(let error) = built { printError(error.message) }
         var failed = false
-        var actions: [(key: String, label: String)] = []
         var wait = arguments.wait
+        var actions: [(key: String, label: String)] = []
         if !arguments.actions.isEmpty {
             if Self.capabilities(connection).contains(where: { $0.asciiLowercased == "actions" }) {
                 actions = NotifySendNotification.actions(arguments.actions)
@@ -33,21 +32,19 @@ struct NotifySendDelivery {
                 failed = true
             }
         }
-        let notification: NotifySendNotification
-        do {
-            notification = try NotifySendNotification(arguments, actions: actions, senderPID: Int64(getpid()))
-        } catch {
+        guard case .success(var notification) = built else {
             // notify-send shows nothing then, still prints the id it has (the one to replace), and fails.
-            printError(error.message)
+            // (It would also wait, forever, when -w or -A asked for it.)
             printID(UInt32(max(0, arguments.replaceID)))
             return 1
         }
+        notification.actions = actions
         let waiter = wait ? try? NotifySendWaiter(connection: connection, actionKeys: actions.map(\.key)) : nil
 
         var id = notification.replacesID
         var shown = false
         switch Self.send(notification, on: connection) {
-        case .success(let (serverID, _)):
+        case .success(let serverID):
             id = serverID
             shown = true
         case .failure(let error):
@@ -70,15 +67,15 @@ struct NotifySendDelivery {
     }
 
     /// Through trainbelld's `Send` when it can be reached (starting it by D-Bus activation when installed),
-    /// else `Notify` on the server itself. Returns the server's id and the route taken.
-    static func send(_ notification: NotifySendNotification, on connection: Connection) -> Result<(UInt32, Route), BusError> {
+    /// else `Notify` on the server itself. Returns the server's id.
+    static func send(_ notification: NotifySendNotification, on connection: Connection) -> Result<UInt32, BusError> {
         do {
             let reply = try connection.call(destination: Service.name, path: Service.path, interface: Service.interface,
                                             member: "Send", notification.sendArguments)
             guard case .uint32(let id)? = reply.first else {
                 return .failure(BusError(.invalidArgs, "trainbelld answered Send without an id"))
             }
-            return .success((id, .daemon))
+            return .success(id)
         } catch where daemonUnreachable(error) {
             // Not installed, not running, not activatable: the server itself, as notify-send.
         } catch {
@@ -91,7 +88,7 @@ struct NotifySendDelivery {
             guard case .uint32(let id)? = reply.first else {
                 return .failure(BusError(.invalidArgs, "Unexpected reply type"))
             }
-            return .success((id, .direct))
+            return .success(id)
         } catch {
             return .failure(error)
         }

@@ -10,7 +10,7 @@ import Glibc
 struct SendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Send a notification, like notify-send (same options, output and exit status).",
+        abstract: "Send a notification, like notify-send.",
         usage: "trainbell send [OPTION…] <SUMMARY> [BODY]",
         discussion: """
             Options (those of libnotify 0.8.1's notify-send):
@@ -72,7 +72,7 @@ struct SendCommand: ParsableCommand {
         if parsed.replaceID < 0 {
             printError("trainbell: value \"\(parsed.replaceID)\" is invalid or out of range for the replace id; replacing nothing")
         }
-        let code = try NotifySendDelivery(arguments: parsed).run()
+        let code = NotifySendDelivery(arguments: parsed).run()
         if code != 0 { throw ExitCode(code) }
     }
 

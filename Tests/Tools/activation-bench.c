@@ -1,0 +1,189 @@
+/* activation-bench: how long the first call to a D-Bus activatable service takes (the bus starts the
+ * service, the service takes its name, answers), and what the service costs while idle.
+ *
+ *   activation-bench ADDRESS RUNS IDLE_SECONDS NAME...
+ *
+ * For each NAME: RUNS times, stop the running owner if any, then time one
+ * org.freedesktop.DBus.Peer.Ping to NAME from sending to the reply (the same message for every
+ * service, answered by libdbus itself). Then leave the last instance alone for 1 s, and over
+ * IDLE_SECONDS count its context switches (all threads, /proc/PID/task/ * /status: each one is a
+ * wake-up), its CPU time (utime + stime of /proc/PID/stat) and its resident memory (VmRSS).
+ *
+ * Build: cc -O2 -o activation-bench activation-bench.c $(pkg-config --cflags --libs dbus-1)
+ */
+#include <dbus/dbus.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static DBusMessage *call_bus(DBusConnection *c, const char *member, const char *name) {
+    DBusMessage *m = dbus_message_new_method_call("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                  "org.freedesktop.DBus", member);
+    dbus_message_append_args(m, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
+    DBusMessage *reply = dbus_connection_send_with_reply_and_block(c, m, 5000, NULL);
+    dbus_message_unref(m);
+    return reply;
+}
+
+static int has_owner(DBusConnection *c, const char *name) {
+    DBusMessage *reply = call_bus(c, "NameHasOwner", name);
+    dbus_bool_t owned = 0;
+    if (reply) {
+        dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &owned, DBUS_TYPE_INVALID);
+        dbus_message_unref(reply);
+    }
+    return owned;
+}
+
+static pid_t owner_pid(DBusConnection *c, const char *name) {
+    DBusMessage *reply = call_bus(c, "GetConnectionUnixProcessID", name);
+    dbus_uint32_t pid = 0;
+    if (reply) {
+        dbus_message_get_args(reply, NULL, DBUS_TYPE_UINT32, &pid, DBUS_TYPE_INVALID);
+        dbus_message_unref(reply);
+    }
+    return (pid_t)pid;
+}
+
+static void stop_owner(DBusConnection *c, const char *name) {
+    if (!has_owner(c, name)) return;
+    pid_t pid = owner_pid(c, name);
+    if (pid > 0) kill(pid, SIGTERM);
+    for (int i = 0; i < 5000 && has_owner(c, name); i++) usleep(1000);
+    /* Let the bus reap its child before the next activation. */
+    usleep(20000);
+}
+
+static int compare(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Voluntary + involuntary context switches of every thread of pid. */
+static long context_switches(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *tasks = opendir(path);
+    if (!tasks) return -1;
+    long total = 0;
+    struct dirent *task;
+    while ((task = readdir(tasks))) {
+        if (task->d_name[0] == '.') continue;
+        char status[320];
+        snprintf(status, sizeof status, "/proc/%d/task/%s/status", pid, task->d_name);
+        FILE *f = fopen(status, "r");
+        if (!f) continue;
+        char line[256];
+        long n;
+        while (fgets(line, sizeof line, f)) {
+            if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1) total += n;
+            if (sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) == 1) total += n;
+        }
+        fclose(f);
+    }
+    closedir(tasks);
+    return total;
+}
+
+static int thread_count(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *tasks = opendir(path);
+    if (!tasks) return -1;
+    int n = 0;
+    struct dirent *task;
+    while ((task = readdir(tasks))) if (task->d_name[0] != '.') n++;
+    closedir(tasks);
+    return n;
+}
+
+/* utime + stime in clock ticks. */
+static long cpu_ticks(pid_t pid) {
+    char path[64], buffer[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buffer, 1, sizeof buffer - 1, f);
+    fclose(f);
+    buffer[n] = 0;
+    char *p = strrchr(buffer, ')'); /* the command name may hold spaces */
+    if (!p) return -1;
+    unsigned long utime = 0, stime = 0;
+    /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return -1;
+    return (long)(utime + stime);
+}
+
+static long status_kb(pid_t pid, const char *key) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    long kb = -1;
+    size_t k = strlen(key);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, k) == 0 && line[k] == ':') kb = atol(line + k + 1);
+    fclose(f);
+    return kb;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) {
+        fprintf(stderr, "usage: activation-bench ADDRESS RUNS IDLE_SECONDS NAME...\n");
+        return 64;
+    }
+    int runs = atoi(argv[2]), idle = atoi(argv[3]);
+    DBusError error;
+    dbus_error_init(&error);
+    DBusConnection *c = dbus_connection_open_private(argv[1], &error);
+    if (!c || !dbus_bus_register(c, &error)) {
+        fprintf(stderr, "activation-bench: %s\n", error.message);
+        return 1;
+    }
+    long hz = sysconf(_SC_CLK_TCK);
+    printf("%-28s %8s %8s %8s %8s | over %d s idle: %8s %7s %8s %7s\n", "service (first call, ms)", "min",
+           "median", "mean", "max", idle, "wake-ups", "CPU ms", "RSS KiB", "threads");
+    for (int i = 4; i < argc; i++) {
+        const char *name = argv[i];
+        double *t = calloc((size_t)runs, sizeof *t), sum = 0;
+        for (int r = 0; r < runs; r++) {
+            stop_owner(c, name);
+            DBusMessage *ping = dbus_message_new_method_call(name, "/", "org.freedesktop.DBus.Peer", "Ping");
+            double t0 = now_ms();
+            DBusMessage *reply = dbus_connection_send_with_reply_and_block(c, ping, 25000, &error);
+            t[r] = now_ms() - t0;
+            dbus_message_unref(ping);
+            if (!reply) {
+                fprintf(stderr, "activation-bench: %s: %s\n", name, error.message);
+                return 1;
+            }
+            dbus_message_unref(reply);
+            sum += t[r];
+        }
+        qsort(t, (size_t)runs, sizeof *t, compare);
+        pid_t pid = owner_pid(c, name);
+        sleep(1);
+        long s0 = context_switches(pid), c0 = cpu_ticks(pid);
+        sleep((unsigned)idle);
+        long s1 = context_switches(pid), c1 = cpu_ticks(pid);
+        printf("%-28s %8.2f %8.2f %8.2f %8.2f | %*s %8ld %7ld %8ld %7d\n", name, t[0], t[runs / 2], sum / runs,
+               t[runs - 1], (int)strlen("over  s idle:") + (idle >= 10 ? 2 : 1), "", s1 - s0,
+               (c1 - c0) * 1000 / hz, status_kb(pid, "VmRSS"), thread_count(pid));
+        fflush(stdout);
+        stop_owner(c, name);
+        free(t);
+    }
+    dbus_connection_close(c);
+    dbus_connection_unref(c);
+    return 0;
+}

@@ -35,7 +35,7 @@ TEST_PACKAGES  := python3 python3-pip dbus-daemon libglib2.0-bin libxml2-utils d
 # make bench-install compiles a minimal C libdbus service and counts system calls.
 BENCH_PACKAGES := gcc libc6-dev strace
 
-.PHONY: all build deps deps-test test demo bench bench-install install install-build install-stage uninstall clean help
+.PHONY: all build deps deps-test test demo bench bench-install install install-build uninstall clean help
 
 all: build
 
@@ -108,7 +108,6 @@ bench-install: deps-test
 INSTALL_SCRATCH := .build-install
 RELEASE_FLAGS   := -c release --static-swift-stdlib --scratch-path $(INSTALL_SCRATCH)
 RELEASE_BIN     := $(INSTALL_SCRATCH)/release
-STAGE           := $(INSTALL_SCRATCH)/stage
 
 # generate-manual is the tool behind swift-argument-parser's generate-manual plugin, run directly:
 # the plugin would build every product (the demo and the benchmark too) and re-link trainbell
@@ -118,21 +117,9 @@ install-build: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell
 	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
 
-# The files made at install time: @bindir@ substituted, the manual of trainbell, the completions.
-install-stage: install-build
-	rm -rf $(STAGE)
-	mkdir -p $(STAGE)/man
-	sed 's|@bindir@|$(BINDIR)|g' systemd/trainbelld.service.in > $(STAGE)/trainbelld.service
-	sed 's|@bindir@|$(BINDIR)|g' dbus/org.trainbell.TrainBell1.service.in > $(STAGE)/org.trainbell.TrainBell1.service
-	sed 's|@bindir@|$(BINDIR)|g' Sources/trainbelld/trainbell.desktop > $(STAGE)/trainbell.desktop
-	$(RELEASE_BIN)/generate-manual $(RELEASE_BIN)/trainbell --output-directory $(STAGE)/man
-	for program in trainbell trainbelld; do \
-	  for shell in bash zsh fish; do \
-	    $(RELEASE_BIN)/$$program --generate-completion-script $$shell > $(STAGE)/$$program.$$shell || exit 1; \
-	  done; \
-	done
-
-# Everything make install puts: mode, source, destination (without DESTDIR).
+# Everything make install puts: mode, source, destination (without DESTDIR). $$stage: the files made
+# at install time (in a folder of their own, so that two installs at once do not mix them up).
+STAGE = $$stage
 INSTALL_FILES = \
 	755 $(RELEASE_BIN)/trainbelld                        $(BINDIR)/trainbelld \
 	755 $(RELEASE_BIN)/trainbell                         $(BINDIR)/trainbell \
@@ -156,15 +143,27 @@ INSTALL_FILES = \
 # (kept across re-installs), paths without DESTDIR.
 MANIFEST = $(DOCDIR)/install-manifest
 
-install: install-stage
-	@set -e; set -- $(INSTALL_FILES); \
+install: install-build
+	@set -e; \
+	stage=$$(mktemp -d "$${TMPDIR:-/tmp}/trainbell-stage.XXXXXX"); trap 'rm -rf "$$stage"' EXIT; \
+	sed 's|@bindir@|$(BINDIR)|g' systemd/trainbelld.service.in > $(STAGE)/trainbelld.service; \
+	sed 's|@bindir@|$(BINDIR)|g' dbus/org.trainbell.TrainBell1.service.in > $(STAGE)/org.trainbell.TrainBell1.service; \
+	sed 's|@bindir@|$(BINDIR)|g' Sources/trainbelld/trainbell.desktop > $(STAGE)/trainbell.desktop; \
+	mkdir $(STAGE)/man; \
+	$(RELEASE_BIN)/generate-manual $(RELEASE_BIN)/trainbell --output-directory $(STAGE)/man; \
+	for program in trainbell trainbelld; do \
+	  for shell in bash zsh fish; do \
+	    $(RELEASE_BIN)/$$program --generate-completion-script $$shell > $(STAGE)/$$program.$$shell; \
+	  done; \
+	done; \
+	set -- $(INSTALL_FILES); \
 	manifest="$(DESTDIR)$(MANIFEST)"; \
 	dirs=$$( [ -f "$$manifest" ] && sed -n 's/^dir //p' "$$manifest" || true); \
-	files=""; \
+	files=""; [ -z "$(DESTDIR)" ] || mkdir -p "$(DESTDIR)"; \
 	while [ $$# -gt 0 ]; do \
 	  mode=$$1; source=$$2; target=$$3; shift 3; \
 	  new=""; d=$$(dirname "$$target"); \
-	  while [ ! -d "$(DESTDIR)$$d" ]; do new="$$d$${new:+ }$$new"; d=$$(dirname "$$d"); done; \
+	  while [ "$$d" != / ] && [ ! -d "$(DESTDIR)$$d" ]; do new="$$d$${new:+ }$$new"; d=$$(dirname "$$d"); done; \
 	  for d in $$new; do mkdir -m 755 "$(DESTDIR)$$d"; dirs="$$dirs$${dirs:+ }$$d"; done; \
 	  install -m $$mode "$$source" "$(DESTDIR)$$target"; \
 	  echo "  $(DESTDIR)$$target"; \

@@ -7,6 +7,7 @@ extension Connection {
         if let old = objects[object.path], old !== object { unexport(object.path) }
         object.connection = self
         objects[object.path] = object
+        if object.managesObjects { managerPaths.insert(object.path) }
         if let manager = manager(of: object.path) {
             try? manager.emit(.objectManager, "InterfacesAdded",
                               [.objectPath(object.path), object.interfacesAndProperties])
@@ -16,6 +17,7 @@ extension Connection {
     /// Removes the object at `path`; an object manager above it announces `InterfacesRemoved`.
     public func unexport(_ path: ObjectPath) {
         guard let object = objects.removeValue(forKey: path) else { return }
+        managerPaths.remove(path)
         if let manager = manager(of: path) {
             try? manager.emit(.objectManager, "InterfacesRemoved",
                               [.objectPath(path), .array(.string, object.allInterfaceNames.map { .string($0.rawValue) })])
@@ -28,8 +30,8 @@ extension Connection {
 
     /// The nearest object manager strictly above `path`.
     func manager(of path: ObjectPath) -> ExportedObject? {
-        objects.values.filter { $0.managesObjects && path.isDescendant(of: $0.path) }
-            .max { $0.path.rawValue.count < $1.path.rawValue.count }
+        managerPaths.filter { path.isDescendant(of: $0) }.max { $0.rawValue.count < $1.rawValue.count }
+            .flatMap { objects[$0] }
     }
 
     /// The names of the nodes directly below `path`, for introspection.
@@ -75,6 +77,10 @@ extension Connection {
         }
         let call = MethodCall(message: message, arguments: arguments, connection: self)
         let interface = message.interface
+        // Descriptors that came with the call are closed once it is answered; a deferred handler that
+        // wants one must dup it. Without this, any peer could exhaust our descriptors.
+        var keepDescriptors = false
+        defer { if message.containsUnixFDs && !keepDescriptors { DBusValue.closeDescriptors(in: arguments) } }
 
         // Peer and Introspectable answer on every path that exists, including intermediate nodes.
         if interface == .peer || (interface == nil && (member == "Ping" || member == "GetMachineId")) {
@@ -125,6 +131,7 @@ extension Connection {
                 reply(to: message, with: .failure(BusError(.failed, "\(error)")))
             }
         case .deferred(let body):
+            keepDescriptors = method.inSignature.contains("h")
             body(call, PendingReply(call: call))
         }
         return true

@@ -12,6 +12,8 @@ public final class Connection: @unchecked Sendable {
     let raw: OpaquePointer
     var loopGlue: LoopGlue?
     var objects: [ObjectPath: ExportedObject] = [:]
+    /// Paths of the exported object managers (few), so finding an object's manager is cheap.
+    var managerPaths: Set<ObjectPath> = []
     var subscriptions: [UInt64: SignalSubscription] = [:]
     var nextSubscriptionID: UInt64 = 1
     var filterInstalled = false
@@ -201,10 +203,14 @@ public final class Connection: @unchecked Sendable {
                 }
                 return true
             }
+            // Only the bus itself may say a name was lost (anyone can send a signal to us).
             if message.interface == .bus, message.member?.rawValue == "NameLost",
-               message.destination == uniqueName, let name = (try? message.arguments())?.first?.stringValue {
+               message.sender == "org.freedesktop.DBus", message.destination == uniqueName,
+               let name = message.firstStringArgument {
                 onNameLost?(name)
             }
+            // Signals carry no descriptors anyone here wants: they would only leak.
+            if message.containsUnixFDs { return false }
             deliverSignal(message)
             return false
         case .methodCall:

@@ -1,3 +1,5 @@
+import Glibc
+
 /// One key and value of a D-Bus dictionary.
 public struct DictEntry: Hashable, Sendable {
     public var key: DBusValue
@@ -133,5 +135,23 @@ extension DBusValue {
         var result: [String: DBusValue] = [:]
         for entry in entries { if case .string(let k) = entry.key { result[k] = entry.value } }
         return result
+    }
+}
+
+extension DBusValue {
+    /// Closes every unix fd in `values` (received descriptors belong to the receiver).
+    public static func closeDescriptors(in values: [DBusValue]) {
+        for value in values { value.closeDescriptors() }
+    }
+
+    func closeDescriptors() {
+        switch self {
+        case .unixFD(let fd): if fd >= 0 { _ = close(fd) }
+        case .array(_, let items): DBusValue.closeDescriptors(in: items)
+        case .structure(let fields): DBusValue.closeDescriptors(in: fields)
+        case .dictionary(_, _, let entries): for e in entries { e.key.closeDescriptors(); e.value.closeDescriptors() }
+        case .variant(let inner): inner.closeDescriptors()
+        default: break
+        }
     }
 }

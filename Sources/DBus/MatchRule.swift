@@ -42,7 +42,7 @@ public struct MatchRule: Sendable, Hashable {
         if let interface, message.interface != interface { return false }
         if let member, message.member != member { return false }
         if let arg0 {
-            guard let first = (try? message.arguments())?.first?.stringValue, first == arg0 else { return false }
+            guard message.firstStringArgument == arg0 else { return false }
         }
         return true
     }

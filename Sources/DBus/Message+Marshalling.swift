@@ -15,16 +15,33 @@ extension Message {
 
     public func append(_ values: DBusValue...) throws(BusError) { try append(values) }
 
-    /// Reads the whole body as typed values.
+    /// At most this many values (array elements count one each) are decoded from one message: a
+    /// peer cannot make the process allocate gigabytes for a 128 MiB message of bytes.
+    public static let maximumDecodedValues = 4 << 20
+
+    /// Reads the whole body as typed values. Unix fds in it are new descriptors the caller owns
+    /// (see `DBusValue.closeDescriptors`).
     public func arguments() throws(BusError) -> [DBusValue] {
         var iter = DBusMessageIter()
         guard dbus_message_iter_init(raw, &iter) != 0 else { return [] }
         var result: [DBusValue] = []
+        var budget = Message.maximumDecodedValues
         repeat {
-            result.append(try Message.read(&iter))
+            result.append(try Message.read(&iter, budget: &budget))
         } while dbus_message_iter_next(&iter) != 0
         return result
     }
+
+    /// The first argument as a string, without decoding the rest (match rules' `arg0`).
+    public var firstStringArgument: String? {
+        var iter = DBusMessageIter()
+        guard dbus_message_iter_init(raw, &iter) != 0,
+              dbus_message_iter_get_arg_type(&iter) == Int32(UInt8(ascii: "s")) else { return nil }
+        return Message.string(&iter)
+    }
+
+    /// Whether the message carries unix file descriptors.
+    public var containsUnixFDs: Bool { dbus_message_contains_unix_fds(raw) != 0 }
 
     // MARK: writing
 
@@ -112,7 +129,7 @@ extension Message {
         return v
     }
 
-    private static func string(_ iter: inout DBusMessageIter) -> String {
+    static func string(_ iter: inout DBusMessageIter) -> String {
         var p: UnsafePointer<CChar>? = nil
         dbus_message_iter_get_basic(&iter, &p)
         return p.map { String(cString: $0) } ?? ""
@@ -127,7 +144,11 @@ extension Message {
         return try DBusType(parsing: String(cString: sig))
     }
 
-    static func read(_ iter: inout DBusMessageIter) throws(BusError) -> DBusValue {
+    static func read(_ iter: inout DBusMessageIter, budget: inout Int) throws(BusError) -> DBusValue {
+        budget -= 1
+        guard budget >= 0 else {
+            throw BusError(.limitsExceeded, "the message holds more than \(maximumDecodedValues) values, which is more than is accepted")
+        }
         let code = dbus_message_iter_get_arg_type(&iter)
         switch UInt8(truncatingIfNeeded: code) {
         case UInt8(ascii: "y"): return .byte(basic(&iter, UInt8(0)))
@@ -149,13 +170,13 @@ extension Message {
         case UInt8(ascii: "v"):
             var sub = DBusMessageIter()
             dbus_message_iter_recurse(&iter, &sub)
-            return .variant(try read(&sub))
+            return .variant(try read(&sub, budget: &budget))
         case UInt8(ascii: "r"):
             var sub = DBusMessageIter()
             dbus_message_iter_recurse(&iter, &sub)
             var fields: [DBusValue] = []
             while dbus_message_iter_get_arg_type(&sub) != 0 {
-                fields.append(try read(&sub))
+                fields.append(try read(&sub, budget: &budget))
                 dbus_message_iter_next(&sub)
             }
             return .structure(fields)
@@ -169,9 +190,9 @@ extension Message {
                 while dbus_message_iter_get_arg_type(&sub) != 0 {
                     var pair = DBusMessageIter()
                     dbus_message_iter_recurse(&sub, &pair)
-                    let k = try read(&pair)
+                    let k = try read(&pair, budget: &budget)
                     dbus_message_iter_next(&pair)
-                    let v = try read(&pair)
+                    let v = try read(&pair, budget: &budget)
                     entries.append(DictEntry(k, v))
                     dbus_message_iter_next(&sub)
                 }
@@ -182,12 +203,16 @@ extension Message {
                 withUnsafeMutablePointer(to: &base) { p in
                     dbus_message_iter_get_fixed_array(&sub, UnsafeMutableRawPointer(p), &count)
                 }
+                budget -= Int(count)
+                guard budget >= 0 else {
+                    throw BusError(.limitsExceeded, "the message holds more than \(maximumDecodedValues) values, which is more than is accepted")
+                }
                 let bytes = base.map { UnsafeRawBufferPointer(start: $0, count: Int(count)) }
                 return .array(.byte, bytes.map { $0.map { DBusValue.byte($0) } } ?? [])
             case .array(let element):
                 var items: [DBusValue] = []
                 while dbus_message_iter_get_arg_type(&sub) != 0 {
-                    items.append(try read(&sub))
+                    items.append(try read(&sub, budget: &budget))
                     dbus_message_iter_next(&sub)
                 }
                 return .array(element, items)

@@ -10,6 +10,12 @@ enum BusArguments {
         do { return try JobID(text) } catch { throw TrainBellError.from(error, argument: argument) }
     }
 
+    /// Messages longer than the history keeps (1 MiB) are cut at the door, with the same marker, so
+    /// no reply or property built from them can outgrow what the bus carries.
+    static func message(_ text: String) -> String {
+        HistoryStore.storedMessage(text)
+    }
+
     static func title(_ text: String) -> String {
         guard text.count > maximumTitleCharacters else { return text }
         return String(text.prefix(maximumTitleCharacters - 1)) + "…"

@@ -11,6 +11,10 @@ extension Daemon {
         doNotDisturb.onChange = { [weak self] in self?.doNotDisturbChanged() }
         notifier.beforeDecision = { [weak self] in
             guard let self, !self.refreshingDoNotDisturb else { return }
+            // A re-read may block briefly (dunst 1.9, old mako): at most once a second.
+            let now = Clock.now()
+            guard now - self.lastDoNotDisturbRefresh >= 1_000_000 || now < self.lastDoNotDisturbRefresh else { return }
+            self.lastDoNotDisturbRefresh = now
             self.refreshingDoNotDisturb = true
             defer { self.refreshingDoNotDisturb = false }
             self.doNotDisturb.refresh()

@@ -30,13 +30,13 @@ extension Daemon {
                    documentation: "An error: always shown, even in Do Not Disturb. urgency \"\" = from the error type (oom_error, cuda_error, system_crash critical; loss_divergence, gradient_explosion, data_error high).") { [unowned self] call in
                 try self.guarded { () throws(TrainBellError) in
                     [.uint64(try self.reportError(call.string(0), message: call.string(1),
-                                                  type: call.string(2), urgency: call.string(3)))]
+                                                  type: call.string(2), urgency: call.string(3), caller: call.sender))]
                 }
             },
             Method("ReportWarning", in: [Argument("id", .string), Argument("message", .string)], out: [Argument("record", .uint64)],
                    documentation: "A warning (respects Do Not Disturb).") { [unowned self] call in
                 try self.guarded { () throws(TrainBellError) in
-                    [.uint64(try self.reportWarning(call.string(0), message: call.string(1)))]
+                    [.uint64(try self.reportWarning(call.string(0), message: call.string(1), caller: call.sender))]
                 }
             },
             Method("CompleteJob", in: [Argument("id", .string), Argument("message", .string)], out: [Argument("record", .uint64)],

@@ -16,6 +16,7 @@ extension Daemon {
         }
         let appID = self.appID(requested: try options.string("app-id"), caller: caller)
         let icon = try options.string("icon")
+        if jobs[id.rawValue] == nil { try makeRoomForJob() }
         let now = Clock.now()
         let job = Job.start(id: id, title: BusArguments.title(title), totalSteps: total, appID: appID,
                             icon: icon, milestones: milestones, now: now)
@@ -40,6 +41,7 @@ extension Daemon {
             // An unknown id starts a job titled by its id.
             let id = try BusArguments.jobID(rawID)
             key = id.rawValue
+            try makeRoomForJob()
             let job = Job.start(id: id, title: id.rawValue, totalSteps: total, appID: appID(requested: nil, caller: caller),
                                 milestones: configuration.milestones, now: Clock.now())
             jobs[key] = job
@@ -64,10 +66,11 @@ extension Daemon {
         if event.type == .completion { root.emitPropertiesChanged(Self.interface, ["ActiveJobs"]) }
     }
 
-    func reportError(_ rawID: String, message: String, type: String, urgency: String) throws(TrainBellError) -> UInt64 {
+    func reportError(_ rawID: String, message: String, type: String, urgency: String, caller: String = "") throws(TrainBellError) -> UInt64 {
         let errorType = try BusArguments.errorType(type)
         let requested = try BusArguments.urgency(urgency)
-        let key = try existingOrNewJob(rawID)
+        let message = BusArguments.message(message)
+        let key = try existingOrNewJob(rawID, caller: caller)
         let now = Clock.now()
         guard let event = jobs[key]?.reportError(message: message, type: errorType, urgency: requested, now: now,
                                                  composer: configuration.composer) else { return 0 }
@@ -77,8 +80,9 @@ extension Daemon {
         return record.id
     }
 
-    func reportWarning(_ rawID: String, message: String) throws(TrainBellError) -> UInt64 {
-        let key = try existingOrNewJob(rawID)
+    func reportWarning(_ rawID: String, message: String, caller: String = "") throws(TrainBellError) -> UInt64 {
+        let message = BusArguments.message(message)
+        let key = try existingOrNewJob(rawID, caller: caller)
         let now = Clock.now()
         guard let event = jobs[key]?.reportWarning(message: message, now: now, composer: configuration.composer) else { return 0 }
         return try notify(event, key: key, now: now).id
@@ -86,6 +90,7 @@ extension Daemon {
 
     func completeJob(_ rawID: String, message: String) throws(TrainBellError) -> UInt64 {
         _ = try BusArguments.jobID(rawID)
+        let message = BusArguments.message(message)
         guard jobs[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
         let now = Clock.now()
         let event = jobs[rawID]?.complete(message: message, now: now, composer: configuration.composer)
@@ -118,15 +123,23 @@ extension Daemon {
         setLauncherProgress(appID: appID, value: value)
     }
 
+    /// A reply holds at most this much text: the newest records that fit (the bus refuses messages
+    /// over 128 MiB, and would disconnect the daemon for one).
+    static let maximumReplyText = 32 << 20
+
     func notifications(of rawID: String) throws(TrainBellError) -> DBusValue {
         if !rawID.isEmpty { _ = try BusArguments.jobID(rawID) }
         let recordType: DBusType = .dictionary(key: .string, value: .variant)
-        if !rawID.isEmpty && jobs[rawID] == nil {
-            let records = try historyRecords(jobID: rawID)
-            guard !records.isEmpty else { throw .unknownJob(BusArguments.printable(rawID)) }
-            return .array(recordType, records.map(\.busValue))
+        let records = try historyRecords(jobID: rawID.isEmpty ? nil : rawID)
+        if !rawID.isEmpty && jobs[rawID] == nil && records.isEmpty { throw .unknownJob(BusArguments.printable(rawID)) }
+        var budget = Self.maximumReplyText
+        var kept: [NotificationRecord] = []
+        for record in records.reversed() {
+            budget -= record.event.message.utf8.count + record.event.title.utf8.count + 256
+            if budget < 0 { break }
+            kept.append(record)
         }
-        return .array(recordType, try historyRecords(jobID: rawID.isEmpty ? nil : rawID).map(\.busValue))
+        return .array(recordType, kept.reversed().map(\.busValue))
     }
 
     private func historyRecords(jobID: String?) throws(TrainBellError) -> [NotificationRecord] {
@@ -134,10 +147,11 @@ extension Daemon {
     }
 
     /// The key of job `rawID`, started (titled by its id) when unknown.
-    private func existingOrNewJob(_ rawID: String) throws(TrainBellError) -> String {
+    private func existingOrNewJob(_ rawID: String, caller: String) throws(TrainBellError) -> String {
         if jobs[rawID] != nil { return rawID }
         let id = try BusArguments.jobID(rawID)
-        let job = Job.start(id: id, title: id.rawValue, totalSteps: 0, appID: appID(requested: nil, caller: ""),
+        try makeRoomForJob()
+        let job = Job.start(id: id, title: id.rawValue, totalSteps: 0, appID: appID(requested: nil, caller: caller),
                             milestones: configuration.milestones, now: Clock.now())
         jobs[id.rawValue] = job
         try save(job)
@@ -149,12 +163,18 @@ extension Daemon {
     @discardableResult
     private func notify(_ event: NotificationEvent, key: String, now: Int64) throws(TrainBellError) -> NotificationRecord {
         guard let job = jobs[key] else { throw .unknownJob(key) }
-        try saveAndAnnounce(key)
+        // A failed save (the job is retried by the save timer) must not keep the notification back.
+        do {
+            try saveAndAnnounce(key)
+        } catch {
+            unsavedJobs.insert(key)
+            scheduleSave()
+        }
         do {
             return try notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
         } catch {
-            log.error("cannot record a notification of job \(key): \(error)")
-            throw .failed("the notification could not be recorded: \(error)")
+            log.error("cannot deliver a notification of job \(key): \(error)")
+            throw .failed("the notification could not be delivered: \(error)")
         }
     }
 
@@ -183,11 +203,13 @@ extension Daemon {
         }
     }
 
+    /// Saves what changed; what fails stays marked and is tried again.
     func saveUnsavedJobs() {
         for key in unsavedJobs.sorted() {
-            if let job = jobs[key] { try? save(job) }
+            guard let job = jobs[key] else { unsavedJobs.remove(key); continue }
+            _ = try? save(job)
         }
-        unsavedJobs = []
+        if !unsavedJobs.isEmpty { scheduleSave() }
     }
 
     func restoreJobs() {
@@ -219,7 +241,7 @@ extension Daemon {
             return
         }
         guard pendingJobAnnouncement[key] == nil else { return }
-        let wait = UInt32(max(1, (Self.announcementInterval - (now - last)) / 1_000))
+        let wait = UInt32(clamping: max(1, (Self.announcementInterval - (now - last)) / 1_000))
         pendingJobAnnouncement[key] = loop.addTimeout(milliseconds: wait) { [weak self] in
             self?.pendingJobAnnouncement.removeValue(forKey: key)
             self?.announce(key, immediately: true)

@@ -35,8 +35,10 @@ extension Daemon {
             updates = launcherBoard.reportError(job: job.id, appID: job.appID)
         case .completed:
             // Only a new completion flashes (not CompleteJob after 100 % was shown).
-            updates = event?.type == .completion ? launcherBoard.complete(job: job.id, appID: job.appID, now: now)
-                : launcherBoard.cancel(job: job.id)
+            // Only a new completion flashes; a later call leaves the flash to end by itself.
+            if event?.type == .completion {
+                updates = launcherBoard.complete(job: job.id, appID: job.appID, now: now)
+            }
         case .cancelled:
             updates = launcherBoard.cancel(job: job.id)
         }
@@ -72,7 +74,7 @@ extension Daemon {
             }
         case .schedule(let at):
             guard launcherTimers[app] == nil else { return }
-            let wait = UInt32(max(1, (at - now + 999) / 1000))
+            let wait = UInt32(clamping: max(1, (at - now + 999) / 1000))
             launcherTimers[app] = loop.addTimeout(milliseconds: wait) { [weak self] in
                 guard let self else { return false }
                 self.launcherTimers.removeValue(forKey: app)
@@ -91,13 +93,17 @@ extension Daemon {
 
     /// One timer at the next end of a completion flash.
     func scheduleLauncherExpiry() {
+        let deadline = launcherBoard.nextDeadline
+        if deadline == launcherExpiryDeadline, launcherExpiryTimer != nil || deadline == nil { return }
         launcherExpiryTimer?.cancel()
         launcherExpiryTimer = nil
-        guard let deadline = launcherBoard.nextDeadline else { return }
-        let wait = UInt32(max(1, (deadline - Clock.now() + 999) / 1000))
+        launcherExpiryDeadline = deadline
+        guard let deadline else { return }
+        let wait = UInt32(clamping: max(1, (deadline - Clock.now() + 999) / 1000))
         launcherExpiryTimer = loop.addTimeout(milliseconds: wait) { [weak self] in
             guard let self else { return false }
             self.launcherExpiryTimer = nil
+            self.launcherExpiryDeadline = nil
             let now = Clock.now()
             self.apply(self.launcherBoard.expire(now: now), now: now)
             self.scheduleLauncherExpiry()
@@ -148,6 +154,7 @@ extension Daemon {
     }
 
     static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds < 8_640_000 else { return "more than 100 days" }
         if seconds < 90 { return "\(Int(seconds.rounded())) s" }
         if seconds < 5400 { return "\(Int((seconds / 60).rounded())) min" }
         return "\(Int((seconds / 3600).rounded())) h"

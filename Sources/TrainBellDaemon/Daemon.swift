@@ -68,6 +68,8 @@ public final class Daemon {
     var launcherCoalescers: [String: LauncherCoalescer] = [:]
     var launcherTimers: [String: EventSource] = [:]
     var launcherExpiryTimer: EventSource?
+    var launcherExpiryDeadline: Int64?
+    var lastDoNotDisturbRefresh: Int64 = 0
     var lastPlasmaPercent: [String: UInt32] = [:]
     var quietHoursTimer: EventSource?
     var refreshingDoNotDisturb = false
@@ -143,6 +145,7 @@ public final class Daemon {
             self?.stop(exitCode: 1)
         }
         connection.onNameLost = { [weak self] name in
+            guard name == Self.busName.rawValue else { return }
             self?.log.notice("another trainbelld took \(name) over (--replace); exiting")
             self?.stop(exitCode: 0)
         }
@@ -217,7 +220,12 @@ public final class Daemon {
         }
     }
 
+    /// Jobs kept in memory (and exported) at most; ended ones go first, after a day.
+    static let maximumJobs = 10_000
+    static let endedJobLifetime: Int64 = 86_400_000_000
+
     func prune() {
+        evictEndedJobs(olderThan: Clock.now() - Self.endedJobLifetime)
         do {
             let removed = try history.prune(maxRecords: configuration.historyMaxRecords ?? Int.max,
                                             maxAge: configuration.historyMaxAge ?? Int64.max, now: Clock.now())
@@ -225,6 +233,30 @@ public final class Daemon {
         } catch {
             log.error("history: cannot remove old records: \(error)")
         }
+    }
+
+    /// Forgets ended jobs last updated before `cutoff` (they stay in the history): unexported, and
+    /// every per-job table cleared, so a trainer that makes millions of ids cannot grow the daemon.
+    func evictEndedJobs(olderThan cutoff: Int64) {
+        let ended = jobs.values.filter { $0.state != .running && $0.updatedAt < cutoff }.map(\.id.rawValue)
+        if !ended.isEmpty { saveUnsavedJobs() }
+        for key in ended {
+            jobs.removeValue(forKey: key)
+            if let object = jobObjects.removeValue(forKey: key) { connection.unexport(object.path) }
+            lastJobAnnouncement.removeValue(forKey: key)
+            pendingJobAnnouncement.removeValue(forKey: key)?.cancel()
+            lastPlasmaPercent.removeValue(forKey: key)
+            notifier.forget(jobID: key)
+        }
+        if !ended.isEmpty { log.debug("forgot \(ended.count) ended jobs (their history stays)") }
+    }
+
+    /// Room for one more job, or a clear error.
+    func makeRoomForJob() throws(TrainBellError) {
+        guard jobs.count >= Self.maximumJobs else { return }
+        evictEndedJobs(olderThan: Int64.max)
+        guard jobs.count >= Self.maximumJobs else { return }
+        throw .limitsExceeded("\(jobs.count) jobs are running, the most trainbelld keeps; end some with CompleteJob or CancelJob")
     }
 
     func serverChanged(_ server: NotificationServer?) {

@@ -48,6 +48,10 @@ final class Notifier {
     /// Errors shown, by collapse key, to update their count in place.
     private var errorBubbles: [String: UInt32] = [:]
     private var queue: [Pending] = []
+    /// Counts notification servers: an answer from a server that has since gone maps nothing.
+    private var generation = 0
+    /// Records waiting for a server at most (the oldest give way).
+    static let maximumQueued = 1_000
 
     init(client: NotificationsClient, history: HistoryStore, builder: NotificationRequestBuilder,
          collapseWindow: Int64, log: Logger) {
@@ -71,7 +75,7 @@ final class Notifier {
             if case .collapse(let count, _) = collapser.decide(jobID: jobID, errorType: event.errorType ?? "",
                                                                message: event.message, now: now) {
                 repeatCount = count
-                let record = try history.append(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
+                let record = recorded(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
                                                                    delivery: .rateLimited, serverID: 0))
                 onRecord?(record)
                 // The error already on screen shows the new count.
@@ -88,11 +92,12 @@ final class Notifier {
 
         beforeDecision?()
         let decision = policy.decide(event, serverPresent: client.server != nil)
-        var record = try history.append(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
+        var record = recorded(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
                                                            delivery: decision.delivery, serverID: 0))
         if decision.delivery == .suppressedDoNotDisturb { policy.held(record) }
         if decision.queueUntilServerAppears {
             queue.append(Pending(record: record, appID: appID, icon: icon, repeatCount: repeatCount))
+            if queue.count > Self.maximumQueued { queue.removeFirst(queue.count - Self.maximumQueued) }
         }
         guard decision.sendNow, let server = client.server else {
             onRecord?(record)
@@ -117,16 +122,20 @@ final class Notifier {
                       collapseKey: String?) {
         let jobID = record.jobID
         if inPlace { inFlight.insert(jobID) }
+        let sentTo = generation
         client.notify(request) { [weak self] result in
             guard let self else { return }
             var updated = record
+            let current = sentTo == self.generation
             switch result {
             case .success(let id):
                 updated.serverID = id
                 updated.delivery = delivery
-                self.origins[id] = Origin(jobID: jobID, recordID: record.id)
-                if inPlace { self.progressBubbles[jobID] = id }
-                if let collapseKey { self.errorBubbles[collapseKey] = id }
+                if current {
+                    self.origins[id] = Origin(jobID: jobID, recordID: record.id)
+                    if inPlace { self.progressBubbles[jobID] = id }
+                    if let collapseKey { self.errorBubbles[collapseKey] = id }
+                }
             case .failure(let error):
                 self.log.warning("the notification server did not take a notification of job \(jobID): \(error)")
                 updated.delivery = .noServer
@@ -137,7 +146,7 @@ final class Notifier {
                 self.log.error("cannot record the delivery of notification \(record.id): \(error)")
             }
             self.onRecord?(updated)
-            if inPlace {
+            if inPlace && current {
                 self.inFlight.remove(jobID)
                 if var waiting = self.waitingBehind[jobID], !waiting.isEmpty {
                     let (next, nextRequest, nextDelivery) = waiting.removeFirst()
@@ -153,6 +162,8 @@ final class Notifier {
     /// A server appeared (or a new one replaced the old): ids of the old one mean nothing any more;
     /// what waited is delivered now, in order, once.
     func serverChanged(_ server: NotificationServer?) {
+        generation += 1
+        // Progress that waited behind a bubble of the old server is not shown now: it was superseded.
         origins = [:]
         progressBubbles = [:]
         errorBubbles = [:]
@@ -175,7 +186,7 @@ final class Notifier {
                        sender: String? = nil, reply: @escaping (UInt32) -> Void) throws {
         beforeDecision?()
         let decision = policy.decide(event, serverPresent: client.server != nil)
-        let record = try history.append(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
+        let record = recorded(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
                                                            delivery: decision.delivery, serverID: 0))
         if decision.delivery == .suppressedDoNotDisturb { policy.held(record) }
         guard decision.sendNow else {
@@ -213,6 +224,17 @@ final class Notifier {
             }
         }
         return true
+    }
+
+    /// Appends to the history; when that fails (a full disk, say) the notification still goes out,
+    /// with id 0, and the failure is logged: the user learns of the error that matters most then.
+    private func recorded(_ record: NotificationRecord) -> NotificationRecord {
+        do {
+            return try history.append(record)
+        } catch {
+            log.error("cannot record a notification of job \(record.jobID) in the history: \(error); it is delivered anyway")
+            return record
+        }
     }
 
     /// The server closed a notification: forget its id.

@@ -13,6 +13,7 @@ enum TrainBellError: Error {
     case invalidArgument(String)
     case unknownJob(String)
     case failed(String)
+    case limitsExceeded(String)
 
     var busError: BusError {
         switch self {
@@ -20,6 +21,7 @@ enum TrainBellError: Error {
         case .unknownJob(let id):
             BusError(.trainBellUnknownJob, "no job '\(id)': start it with StartJob, or report progress for it first")
         case .failed(let m): BusError(.trainBellFailed, m)
+        case .limitsExceeded(let m): BusError(.limitsExceeded, m)
         }
     }
 

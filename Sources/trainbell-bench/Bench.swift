@@ -7,7 +7,12 @@ import Foundation
 struct Bench {
     static func main() {
         do {
-            try run()
+            let args = CommandLine.arguments
+            if args.count >= 3 && args[1] == "cli" {
+                try CommandLineBench.run(trainbell: args[2])
+            } else {
+                try run()
+            }
         } catch {
             FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
             exit(1)

@@ -17,6 +17,8 @@ final class ChildRunner {
     /// Starts the command; throws a message naming it when it cannot start.
     func start() throws {
         let usePTY = isatty(1) == 1
+        // stderr shares the pseudo-terminal only when ours is a terminal too (2>file keeps working).
+        let stderrOnPTY = usePTY && isatty(2) == 1
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -35,9 +37,20 @@ final class ChildRunner {
             var size = winsize()
             if ioctl(1, UInt(TIOCGWINSZ), &size) == 0 { _ = ioctl(slave, UInt(TIOCSWINSZ), &size) }
             posix_spawn_file_actions_adddup2(&actions, slave, 1)
-            posix_spawn_file_actions_adddup2(&actions, slave, 2)
             closeInParent = [slave]
             fds = [(master, .output)]
+            if stderrOnPTY {
+                posix_spawn_file_actions_adddup2(&actions, slave, 2)
+            } else {
+                var err: [Int32] = [0, 0]
+                guard pipe(&err) == 0 else {
+                    throw Failure(message: "cannot create a pipe: \(String(cString: strerror(errno)))", code: 1)
+                }
+                for fd in err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+                closeInParent.append(err[1])
+                fds.append((err[0], .error))
+            }
         } else {
             var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
             guard pipe(&out) == 0, pipe(&err) == 0 else {
@@ -82,11 +95,21 @@ final class ChildRunner {
     func pump(tickMilliseconds: Int32, observe: (Stream, ArraySlice<UInt8>) -> Void, tick: () -> Void) -> Int32 {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var open = fds
+        var status: Int32 = 0
+        var exited = false
+        var drainUntil: Int64 = 0
         while !open.isEmpty {
             var polls = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let n = poll(&polls, nfds_t(polls.count), tickMilliseconds)
+            let n = poll(&polls, nfds_t(polls.count), exited ? 20 : tickMilliseconds)
             if n < 0 && errno != EINTR { break }
             tick()
+            // The command may end while something it started keeps its output open (workers left
+            // behind by torchrun, a background tensorboard): drain briefly, then stop waiting.
+            if !exited, waitpid(pid, &status, WNOHANG) == pid {
+                exited = true
+                drainUntil = Self.monotonicMilliseconds() + 200
+            }
+            if exited && Self.monotonicMilliseconds() > drainUntil { break }
             guard n > 0 else { continue }
             var stillOpen: [(fd: Int32, stream: Stream)] = []
             for (i, entry) in open.enumerated() {
@@ -106,9 +129,15 @@ final class ChildRunner {
             }
             open = stillOpen
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        open.forEach { close($0.fd) }
+        if !exited { while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
         return status
+    }
+
+    static func monotonicMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     /// Forwards a signal to the command.

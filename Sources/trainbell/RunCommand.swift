@@ -42,6 +42,7 @@ struct RunCommand: ParsableCommand {
         let reporter = RunReporter(job: jobID ?? Self.defaultJobID(command), title: title ?? command.joined(separator: " "),
                                    appID: appID)
         let runner = ChildRunner(arguments: command)
+        reporter.connectEarly()
         do {
             try runner.start()
         } catch let failure as Failure {
@@ -50,8 +51,16 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(failure.code)
         }
         // Ctrl-C reaches the command through the terminal; trainbell waits for it to end and reports.
+        // SIGTERM and SIGHUP (timeout, Slurm, a closed terminal) are passed on to the command.
         signal(SIGINT, SIG_IGN)
         signal(SIGQUIT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        RunCommand.forwardedChild = runner.pid
+        for s in [SIGTERM, SIGHUP] {
+            signal(s) { signal in
+                if RunCommand.forwardedChild > 0 { kill(RunCommand.forwardedChild, signal) }
+            }
+        }
         // One recognizer per stream: a traceback on stderr must not be cut by a bar on stdout.
         var outputRecognizer = TrainingOutputRecognizer()
         var errorRecognizer = TrainingOutputRecognizer()
@@ -97,8 +106,11 @@ struct RunCommand: ParsableCommand {
         var parts = tm()
         localtime_r(&t, &parts)
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(name)-\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
+        return "\(name)-\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))-\(getpid())"
     }
+
+    /// The command's pid, for the signal handlers (set once before they are installed).
+    nonisolated(unsafe) static var forwardedChild: pid_t = 0
 
     static func basename(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
@@ -173,14 +185,26 @@ final class RunReporter {
         }
     }
 
+    /// Connects before the command starts, so no report waits on activation mid-run.
+    func connectEarly() { _ = connection() }
+
     private func call(_ member: MemberName, _ args: [DBusValue]) {
         guard let s = connection() else { return }
         do {
-            try s.call(member, args, timeout: 5)
-        } catch {
+            try s.call(member, args.map(Self.clean), timeout: 5)
+        } catch let failure as Failure where failure.code == Service.unavailable {
             off = true
-            printError("trainbell: notifications are off for this run (\(error))")
+            printError("trainbell: notifications are off for this run (\(failure))")
+        } catch {
+            // One refused report (a bad value) does not end reporting.
+            printError("trainbell: \(error)")
         }
+    }
+
+    /// Output may hold NUL bytes, which D-Bus strings cannot.
+    static func clean(_ value: DBusValue) -> DBusValue {
+        guard case .string(let s) = value, s.utf8.contains(0) else { return value }
+        return .string(String(decoding: s.utf8.map { $0 == 0 ? 0x3F : $0 }, as: UTF8.self))
     }
 
     private func ensureStarted(total: UInt64?) {

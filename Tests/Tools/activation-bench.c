@@ -3,11 +3,12 @@
  *
  *   activation-bench ADDRESS RUNS IDLE_SECONDS NAME...
  *
- * For each NAME: RUNS times, stop the running owner if any, then time one
+ * RUNS rounds; in each, for every NAME in turn: stop the running owner if any, then time one
  * org.freedesktop.DBus.Peer.Ping to NAME from sending to the reply (the same message for every
- * service, answered by libdbus itself). Then leave the last instance alone for 1 s, and over
- * IDLE_SECONDS count its context switches (all threads, /proc/PID/task/ * /status: each one is a
- * wake-up), its CPU time (utime + stime of /proc/PID/stat) and its resident memory (VmRSS).
+ * service, answered by libdbus itself). Then leave the last instances alone for 1 s, and over
+ * IDLE_SECONDS count their context switches (all threads, /proc/PID/task/ * /status: each one is a
+ * wake-up), their CPU time (utime + stime of /proc/PID/stat) and resident memory (VmRSS, and of it
+ * RssAnon: what is not pages of files, such as the program's text, that the kernel may drop).
  *
  * Build: cc -O2 -o activation-bench activation-bench.c $(pkg-config --cflags --libs dbus-1)
  */
@@ -151,38 +152,49 @@ int main(int argc, char **argv) {
         return 1;
     }
     long hz = sysconf(_SC_CLK_TCK);
-    printf("%-28s %8s %8s %8s %8s | over %d s idle: %8s %7s %8s %7s\n", "service (first call, ms)", "min",
-           "median", "mean", "max", idle, "wake-ups", "CPU ms", "RSS KiB", "threads");
-    for (int i = 4; i < argc; i++) {
-        const char *name = argv[i];
-        double *t = calloc((size_t)runs, sizeof *t), sum = 0;
-        for (int r = 0; r < runs; r++) {
-            stop_owner(c, name);
-            DBusMessage *ping = dbus_message_new_method_call(name, "/", "org.freedesktop.DBus.Peer", "Ping");
+    int services = argc - 4;
+    char **names = argv + 4;
+    double *t = calloc((size_t)(services * runs), sizeof *t);
+    /* Round-robin, so that a change in the machine's load touches every service alike. */
+    for (int r = 0; r < runs; r++) {
+        for (int i = 0; i < services; i++) {
+            stop_owner(c, names[i]);
+            DBusMessage *ping = dbus_message_new_method_call(names[i], "/", "org.freedesktop.DBus.Peer", "Ping");
             double t0 = now_ms();
             DBusMessage *reply = dbus_connection_send_with_reply_and_block(c, ping, 25000, &error);
-            t[r] = now_ms() - t0;
+            t[i * runs + r] = now_ms() - t0;
             dbus_message_unref(ping);
             if (!reply) {
-                fprintf(stderr, "activation-bench: %s: %s\n", name, error.message);
+                fprintf(stderr, "activation-bench: %s: %s\n", names[i], error.message);
                 return 1;
             }
             dbus_message_unref(reply);
-            sum += t[r];
         }
-        qsort(t, (size_t)runs, sizeof *t, compare);
-        pid_t pid = owner_pid(c, name);
-        sleep(1);
-        long s0 = context_switches(pid), c0 = cpu_ticks(pid);
-        sleep((unsigned)idle);
-        long s1 = context_switches(pid), c1 = cpu_ticks(pid);
-        printf("%-28s %8.2f %8.2f %8.2f %8.2f | %*s %8ld %7ld %8ld %7d\n", name, t[0], t[runs / 2], sum / runs,
-               t[runs - 1], (int)strlen("over  s idle:") + (idle >= 10 ? 2 : 1), "", s1 - s0,
-               (c1 - c0) * 1000 / hz, status_kb(pid, "VmRSS"), thread_count(pid));
-        fflush(stdout);
-        stop_owner(c, name);
-        free(t);
     }
+    /* The last instance of each stays: idle for 1 s, then measured over IDLE_SECONDS. */
+    pid_t *pid = calloc((size_t)services, sizeof *pid);
+    long *s0 = calloc((size_t)services, sizeof *s0), *c0 = calloc((size_t)services, sizeof *c0);
+    for (int i = 0; i < services; i++) pid[i] = owner_pid(c, names[i]);
+    sleep(1);
+    for (int i = 0; i < services; i++) { s0[i] = context_switches(pid[i]); c0[i] = cpu_ticks(pid[i]); }
+    sleep((unsigned)idle);
+    printf("%-28s %8s %8s %8s %8s | over %d s idle: %8s %7s %8s %9s %7s\n", "first call, ms", "min", "median", "mean",
+           "max", idle, "wake-ups", "CPU ms", "RSS KiB", "anon KiB", "threads");
+    double first_median = 0;
+    for (int i = 0; i < services; i++) {
+        double *ti = t + i * runs, sum = 0;
+        for (int r = 0; r < runs; r++) sum += ti[r];
+        qsort(ti, (size_t)runs, sizeof *ti, compare);
+        double median = runs % 2 ? ti[runs / 2] : (ti[runs / 2 - 1] + ti[runs / 2]) / 2;
+        if (i == 0) first_median = median;
+        long s1 = context_switches(pid[i]), c1 = cpu_ticks(pid[i]);
+        printf("%-28s %8.2f %8.2f %8.2f %8.2f | %*s %8ld %7ld %8ld %9ld %7d", names[i], ti[0], median, sum / runs,
+               ti[runs - 1], (int)strlen("over  s idle:") + (idle >= 10 ? 2 : 1), "", s1 - s0[i],
+               (c1 - c0[i]) * 1000 / hz, status_kb(pid[i], "VmRSS"), status_kb(pid[i], "RssAnon"), thread_count(pid[i]));
+        if (i > 0) printf("   (median %.1fx the first)", median / first_median);
+        printf("\n");
+    }
+    for (int i = 0; i < services; i++) stop_owner(c, names[i]);
     dbus_connection_close(c);
     dbus_connection_unref(c);
     return 0;

@@ -4,7 +4,7 @@
 # Usage: activation-bench.sh PREFIX   (PREFIX: where `make install` put trainbell)
 set -euo pipefail
 prefix=$1
-runs=${RUNS:-20}
+runs=${RUNS:-30}
 idle=${IDLE_SECONDS:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/trainbell-bench.XXXXXX")
@@ -55,9 +55,15 @@ echo "first call (org.freedesktop.DBus.Peer.Ping) that activates the service, $r
 # Cross-check of the idle wake-ups: every system call trainbelld makes in $idle s while idle.
 DBUS_SESSION_BUS_ADDRESS=$address gdbus call -e -d org.trainbell.TrainBell1 -o / -m org.freedesktop.DBus.Peer.Ping >/dev/null
 pid=$(DBUS_SESSION_BUS_ADDRESS=$address gdbus call -e -d org.freedesktop.DBus -o /org/freedesktop/DBus \
-      -m org.freedesktop.DBus.GetConnectionUnixProcessID org.trainbell.TrainBell1 | tr -dc '0-9')
+      -m org.freedesktop.DBus.GetConnectionUnixProcessID org.trainbell.TrainBell1 | sed 's/^(uint32 \([0-9]*\),)$/\1/')
 sleep 1
-timeout -s INT "$idle" strace -c -f -p "$pid" -o "$work/strace" 2>/dev/null || true
-echo "strace -c -f -p trainbelld over $idle s idle (a call interrupted by the attach shows as 1):"
-sed -n '/^------/,$p' "$work/strace" | tail -n +2 | grep -v '^------' || echo "  (no system calls)"
+timeout -s INT "$idle" strace -c -f -p "$pid" -o "$work/strace" 2>"$work/strace.log" || true
+echo "strace -c -f -p trainbelld over $idle s idle ($(grep -o 'attached.*' "$work/strace.log" | head -1)):"
+if ! grep -q attached "$work/strace.log"; then
+  echo "  strace could not attach: $(cat "$work/strace.log")"
+elif [ -s "$work/strace" ]; then
+  sed -n '/^------/,$p' "$work/strace" | tail -n +2 | grep -v '^------'
+else
+  echo "  0 system calls"
+fi
 kill "$pid"

@@ -35,7 +35,7 @@ TEST_PACKAGES  := python3 python3-pip dbus-daemon libglib2.0-bin libxml2-utils d
 # make bench-install compiles a minimal C libdbus service and counts system calls.
 BENCH_PACKAGES := gcc libc6-dev strace
 
-.PHONY: all build deps deps-test test demo bench bench-install install install-build uninstall clean help
+.PHONY: all build deps deps-test test demo bench bench-cli bench-install install install-build uninstall clean help
 
 all: build
 
@@ -45,7 +45,7 @@ help:
 	@echo "make build    debug build"
 	@echo "make install  release build, installed under PREFIX (default /usr/local; PREFIX=~/.local for yourself), DESTDIR honoured"
 	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
-	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost"
+	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost, CLI start-up (bench-cli)"
 	@echo "make clean    remove build folders"
 
 # Installs the Debian packages named in PACKAGES that are not installed yet.
@@ -91,6 +91,14 @@ bench: deps-test
 	$(SWIFT) build -c release --product trainbell-bench
 	$$($(SWIFT) build -c release --show-bin-path)/trainbell-bench
 	$(MAKE) --no-print-directory bench-install
+	$(MAKE) --no-print-directory bench-cli
+
+# trainbell send / progress against notify-send: hyperfine (interleaved runs) and GNU time's peak
+# memory, on one private bus and the same notification server; the release build make install ships.
+bench-cli: deps-test install-build
+	$(call apt_install,hyperfine time)
+	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
+	$(RELEASE_BIN)/trainbell-bench cli $(CURDIR)/$(RELEASE_BIN)/trainbell
 
 # The installed trainbelld: the first call that activates it, against a minimal C libdbus service
 # activated the same way on the same private bus; then wake-ups, CPU time and memory over 10 s idle.

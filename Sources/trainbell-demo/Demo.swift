@@ -42,6 +42,9 @@ struct Demo {
             recorder = s.recorder
         }
         defer { session?.stop() }
+        // A dock (what Dash to Dock, Plank or Plasma's task manager are) that records what it is sent.
+        let dock = try session.map { try StandInDock(bus: $0.bus) }
+        defer { dock?.stop() }
 
         // trainbelld from this build, with its own state so the demo leaves the user's history alone.
         let home = try TemporaryDirectory("trainbell-demo")
@@ -124,6 +127,22 @@ struct Demo {
         }
         print(Self.table(history))
         _ = bus
+        if let dock {
+            _ = dock.wait(timeout: 8) { $0.last?.properties["progress-visible"] == .boolean(false) }
+            print("\nWhat a dock received (com.canonical.Unity.LauncherEntry.Update, coalesced to ≤ 10 a second):\n")
+            var rows = [["#", "after", "app", "progress", "visible", "count", "badge", "urgent"]]
+            let start = dock.updates.first?.time ?? Date()
+            for (i, u) in dock.updates.enumerated() {
+                let p = u.properties
+                rows.append(["\(i + 1)", String(format: "%.2f s", u.time.timeIntervalSince(start)), u.appURI,
+                             p["progress"]?.doubleValue.map { String(format: "%.3f", $0) } ?? "",
+                             Self.render(p["progress-visible"]), Self.render(p["count"]), Self.render(p["count-visible"]),
+                             Self.render(p["urgent"])])
+            }
+            print(Self.table(rows))
+        } else {
+            print("\nYour dock (Dash to Dock, Plank, Plasma's task manager) showed the progress on org.gnome.Terminal's icon.")
+        }
         print("\nEverything the demo started is stopped now.")
     }
 

@@ -59,7 +59,9 @@ public final class LauncherEntryEmitter {
         "application://" + (appID.hasSuffix(".desktop") ? appID : appID + ".desktop")
     }
 
-    /// Sets the properties of `appID` and emits them when a dock listens.
+    /// Sets the properties of `appID` and emits them when a dock listens. An app whose entry is
+    /// cleared (nothing visible, not urgent) is forgotten after that signal, so apps that come and go
+    /// (`SetProgress` takes any id) leave nothing behind.
     public func update(_ appID: String, _ properties: [(String, DBusValue)]) {
         if state[appID] == nil {
             order.append(appID)
@@ -67,6 +69,14 @@ public final class LauncherEntryEmitter {
         }
         state[appID] = properties
         emit(appID)
+        let shows = properties.contains { ["progress-visible", "count-visible", "urgent"].contains($0.0) && $0.1 == .boolean(true) }
+        if !shows { forget(appID) }
+    }
+
+    private func forget(_ appID: String) {
+        state.removeValue(forKey: appID)
+        order.removeAll { $0 == appID }
+        if let object = objects.removeValue(forKey: appID) { connection.unexport(object.path) }
     }
 
     /// The properties last set for `appID`.

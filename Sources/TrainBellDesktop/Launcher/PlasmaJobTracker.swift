@@ -28,7 +28,8 @@ public final class PlasmaJobTracker {
     }
 
     private enum View {
-        case requested
+        /// Asked of the server that owned the name then; `ended` when the job ended meanwhile.
+        case requested(owner: String, ended: Bool)
         case open(ObjectPath)
     }
 
@@ -88,7 +89,7 @@ public final class PlasmaJobTracker {
         guard owner != nil else { return }
         switch views[job] {
         case nil: request(job)
-        case .requested: break
+        case .requested(let owner, _): views[job] = .requested(owner: owner, ended: false)
         case .open(let path): if changed { send(snapshot, to: path) }
         }
     }
@@ -97,12 +98,21 @@ public final class PlasmaJobTracker {
     public func terminate(_ job: String, errorCode: UInt32, message: String) {
         latest.removeValue(forKey: job)
         desktopEntries.removeValue(forKey: job)
-        guard case .open(let path)? = views.removeValue(forKey: job) else { return }
-        call(path, "terminate", [.uint32(errorCode), .string(message), .vardict([])])
+        switch views[job] {
+        case .open(let path)?:
+            views.removeValue(forKey: job)
+            call(path, "terminate", [.uint32(errorCode), .string(message), .vardict([])])
+        case .requested(let owner, _)?:
+            // The view is on its way: it is ended as soon as it arrives.
+            views[job] = .requested(owner: owner, ended: true)
+        case nil:
+            break
+        }
     }
 
     private func request(_ job: String) {
-        views[job] = .requested
+        guard let owner else { return }
+        views[job] = .requested(owner: owner, ended: false)
         let m = Message.methodCall(destination: Self.serverName, path: Self.serverPath, interface: Self.serverInterface,
                                    member: "requestView")
         m.autoStart = false
@@ -112,20 +122,21 @@ public final class PlasmaJobTracker {
             return
         }
         connection.callAsync(m, timeout: 10) { [weak self] result in
-            guard let self, case .requested? = self.views[job] else { return }
+            // Only the answer to this job's pending request, from the server still on the bus.
+            guard let self, case .requested(let askedOwner, let ended)? = self.views[job], askedOwner == owner,
+                  self.owner == owner else { return }
             switch result {
             case .success(let reply):
                 guard let path = (try? reply.arguments())?.first?.objectPathValue else {
                     self.views[job] = nil
                     return
                 }
-                self.views[job] = .open(path)
-                if let snapshot = self.latest[job] {
-                    self.send(snapshot, to: path)
-                } else {
-                    // Ended while the view was being made.
+                if ended || self.latest[job] == nil {
                     self.views[job] = nil
                     self.call(path, "terminate", [.uint32(0), .string(""), .vardict([])])
+                } else if let snapshot = self.latest[job] {
+                    self.views[job] = .open(path)
+                    self.send(snapshot, to: path)
                 }
             case .failure(let error):
                 self.views[job] = nil

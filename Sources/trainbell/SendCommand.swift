@@ -52,6 +52,26 @@ struct SendCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "notify-send's options, SUMMARY and BODY.")
     var arguments: [String] = []
 
+    /// The hot path, without ArgumentParser's machinery (`trainbell send` replaces notify-send and
+    /// must start as fast): the exit status, or nil for `--help`, which ArgumentParser prints.
+    static func runDirectly(_ arguments: [String]) -> Int32? {
+        let parsed: NotifySendArguments
+        do {
+            parsed = try NotifySendArguments(parsing: arguments)
+        } catch {
+            return Self.exit(error.message).rawValue
+        }
+        if parsed.help { return nil }
+        do {
+            try SendCommand(arguments: arguments).send(parsed)
+            return 0
+        } catch let code as ExitCode {
+            return code.rawValue
+        } catch {
+            return 1
+        }
+    }
+
     func run() throws {
         let parsed: NotifySendArguments
         do {
@@ -59,6 +79,16 @@ struct SendCommand: ParsableCommand {
         } catch {
             throw Self.exit(error.message)
         }
+        try send(parsed)
+    }
+
+    init() {}
+
+    init(arguments: [String]) {
+        self.arguments = arguments
+    }
+
+    private func send(_ parsed: NotifySendArguments) throws {
         if parsed.help {
             print(TrainBellCommand.helpMessage(for: SendCommand.self))
             return

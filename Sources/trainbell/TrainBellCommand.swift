@@ -1,7 +1,6 @@
 import ArgumentParser
 
 /// `trainbell`: report training events to trainbelld, send notifications, watch a training run.
-@main
 struct TrainBellCommand: ParsableCommand {
     static let version = "0.1.0"
 

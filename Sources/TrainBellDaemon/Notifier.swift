@@ -132,7 +132,7 @@ final class Notifier {
                 updated.serverID = id
                 updated.delivery = delivery
                 if current {
-                    self.origins[id] = Origin(jobID: jobID, recordID: record.id)
+                    self.remember(id, Origin(jobID: jobID, recordID: record.id))
                     if inPlace { self.progressBubbles[jobID] = id }
                     if let collapseKey { self.errorBubbles[collapseKey] = id }
                 }
@@ -201,7 +201,7 @@ final class Notifier {
             var updated = record
             if case .success(let id) = result {
                 updated.serverID = id
-                self.origins[id] = Origin(jobID: jobID, recordID: record.id, sender: sender)
+                self.remember(id, Origin(jobID: jobID, recordID: record.id, sender: sender))
             } else {
                 updated.delivery = .noServer
             }
@@ -235,6 +235,18 @@ final class Notifier {
             log.error("cannot record a notification of job \(record.jobID) in the history: \(error); it is delivered anyway")
             return record
         }
+    }
+
+    /// Notifications whose clicks are still routed at most: servers keep critical ones until the user
+    /// closes them, and some never say so; the oldest are forgotten first.
+    static let maximumOrigins = 4_096
+
+    private func remember(_ id: UInt32, _ origin: Origin) {
+        origins[id] = origin
+        guard origins.count > Self.maximumOrigins else { return }
+        let keep = Set(origins.sorted { $0.value.recordID > $1.value.recordID }.prefix(Self.maximumOrigins * 3 / 4).map(\.key))
+        origins = origins.filter { keep.contains($0.key) }
+        errorBubbles = errorBubbles.filter { keep.contains($0.value) }
     }
 
     /// The server closed a notification: forget its id.

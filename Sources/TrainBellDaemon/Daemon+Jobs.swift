@@ -14,7 +14,7 @@ extension Daemon {
         if let values = try options.integers("milestones") {
             do { milestones = try MilestoneSet(values) } catch { throw TrainBellError.from(error, argument: "option 'milestones'") }
         }
-        let appID = self.appID(requested: try options.string("app-id"), caller: caller)
+        let appID = self.appID(requested: try options.string("app-id"), caller: caller, job: id.rawValue, waitForCaller: true)
         let icon = try options.string("icon")
         if jobs[id.rawValue] == nil { try makeRoomForJob() }
         let now = Clock.now()
@@ -42,7 +42,7 @@ extension Daemon {
             let id = try BusArguments.jobID(rawID)
             key = id.rawValue
             try makeRoomForJob()
-            let job = Job.start(id: id, title: id.rawValue, totalSteps: total, appID: appID(requested: nil, caller: caller),
+            let job = Job.start(id: id, title: id.rawValue, totalSteps: total, appID: appID(requested: nil, caller: caller, job: key),
                                 milestones: configuration.milestones, now: Clock.now())
             jobs[key] = job
             try save(job)
@@ -151,7 +151,7 @@ extension Daemon {
         if jobs[rawID] != nil { return rawID }
         let id = try BusArguments.jobID(rawID)
         try makeRoomForJob()
-        let job = Job.start(id: id, title: id.rawValue, totalSteps: 0, appID: appID(requested: nil, caller: caller),
+        let job = Job.start(id: id, title: id.rawValue, totalSteps: 0, appID: appID(requested: nil, caller: caller, job: id.rawValue),
                             milestones: configuration.milestones, now: Clock.now())
         jobs[id.rawValue] = job
         try save(job)

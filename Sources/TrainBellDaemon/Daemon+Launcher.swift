@@ -14,13 +14,39 @@ extension Daemon {
         }
     }
 
-    /// The app whose dock icon shows a new job: the trainer's choice, the configured default, else the
-    /// caller's own app (its systemd scope or launch environment), when a desktop file exists for it.
-    func appID(requested: String?, caller: String) -> String? {
+    /// The app whose dock icon shows a new job: the trainer's choice or the configured default; else
+    /// the caller's own app (its systemd scope or launch environment, when a desktop file exists).
+    ///
+    /// `StartJob` looks the caller up at once (`waitForCaller`): its caller waits for the answer, so its
+    /// process is still there to read — a short call to the bus daemon, not to a peer, once per
+    /// caller. A job started by its first report is looked up in the background and gets its app
+    /// when the answer comes.
+    func appID(requested: String?, caller: String, job: String, waitForCaller: Bool = false) -> String? {
         if let requested, !requested.isEmpty { return requested }
         if let configured = configuration.defaultAppID, !configured.isEmpty { return configured }
-        guard !caller.isEmpty, let pid = connection.processID(of: caller) else { return nil }
-        return appResolver.resolve(pid: pid)?.appID
+        guard !caller.isEmpty else { return nil }
+        if let known = callerApps[caller] { return known }
+        if waitForCaller {
+            guard let pid = connection.processID(of: caller) else { return nil }
+            let app = appResolver.resolve(pid: pid)?.appID
+            if callerApps.count >= 256 { callerApps.removeAll() }
+            callerApps[caller] = .some(app)
+            return app
+        }
+        connection.callAsync(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: .bus,
+                             member: "GetConnectionUnixProcessID", [.string(caller)], timeout: 5) { [weak self] result in
+            guard let self, case .uint32(let pid)? = (try? result.get())?.first else { return }
+            let app = self.appResolver.resolve(pid: pid)?.appID
+            if self.callerApps.count >= 256 { self.callerApps.removeAll() }
+            self.callerApps[caller] = .some(app)
+            guard let app, let current = self.jobs[job], current.appID == nil else { return }
+            self.jobs[job]?.appID = app
+            self.unsavedJobs.insert(job)
+            self.scheduleSave()
+            self.announce(job, immediately: true)
+            self.updateLauncher(for: job)
+        }
+        return nil
     }
 
     /// Mirrors a job's state on its app's dock icon and as a Plasma job.

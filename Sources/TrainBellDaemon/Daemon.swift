@@ -71,6 +71,8 @@ public final class Daemon {
     var launcherExpiryDeadline: Int64?
     var lastDoNotDisturbRefresh: Int64 = 0
     var lastPlasmaPercent: [String: UInt32] = [:]
+    /// The app of each recent caller (its pid does not change while it is connected).
+    var callerApps: [String: String?] = [:]
     var quietHoursTimer: EventSource?
     var refreshingDoNotDisturb = false
     var exitCode: Int32 = 0

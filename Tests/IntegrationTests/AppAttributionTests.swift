@@ -1,0 +1,45 @@
+import BusTestSupport
+import DBus
+import Foundation
+import Testing
+
+/// A job that names no app takes its caller's: here a `gdbus` launched the way GLib launches a
+/// desktop app (`GIO_LAUNCHED_DESKTOP_FILE` with its own pid), whose desktop file is installed.
+@Suite(.serialized) struct AppAttributionTests {
+    @Test func theCallersDesktopAppBecomesTheJobsApp() throws {
+        let gdbus = try requireTool("gdbus", package: "libglib2.0-bin")
+        let bus = try PrivateBus()
+        let dock = try StandInDock(bus: bus)
+        defer { dock.stop() }
+        let data = try TemporaryDirectory("trainbell-data")
+        try FileManager.default.createDirectory(atPath: data.path + "/applications", withIntermediateDirectories: true)
+        let desktopFile = data.path + "/applications/org.example.Trainer.desktop"
+        try "[Desktop Entry]\nType=Application\nName=Trainer\nExec=trainer\n".write(toFile: desktopFile, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(bus: bus, environment: ["XDG_DATA_HOME": data.path, "XDG_DATA_DIRS": "/nonexistent"])
+        defer { daemon.stop() }
+
+        // exec keeps the shell's pid, so the variable names the process that makes the call.
+        let script = "GIO_LAUNCHED_DESKTOP_FILE=\(desktopFile) GIO_LAUNCHED_DESKTOP_FILE_PID=$$ exec \(gdbus) call -e -d org.trainbell.TrainBell1 -o /org/trainbell/TrainBell1 -m org.trainbell.TrainBell1.StartJob launched '' 100 '{}'"
+        let started = try runCommand("/bin/sh", ["-c", script], environment: ["DBUS_SESSION_BUS_ADDRESS": bus.address])
+        #expect(started.status == 0, "\(started.stderr)")
+
+        let client = try DaemonClient(bus: bus)
+        let appID: () -> DBusValue? = {
+            (try? client.call("Get", [.string("org.trainbell.TrainBell1.Job"), .string("AppId")], interface: .properties,
+                              path: "/org/trainbell/TrainBell1/job/launched"))?.first?.unwrapped
+        }
+        #expect(client.loop.run(until: { appID() == .string("org.example.Trainer") }, timeout: 10), "AppId is \(String(describing: appID()))")
+        try client.progress("launched", 40)
+        #expect(dock.wait { $0.last?.appURI == "application://org.example.Trainer.desktop" && $0.last?.properties["progress"] == .double(0.4) })
+
+        // A caller whose app has no desktop file gets none.
+        let other = try runCommand(gdbus, ["call", "-e", "-d", "org.trainbell.TrainBell1", "-o", "/org/trainbell/TrainBell1",
+                                           "-m", "org.trainbell.TrainBell1.StartJob", "plain", "", "100", "{}"],
+                                   environment: ["DBUS_SESSION_BUS_ADDRESS": bus.address,
+                                                 "GIO_LAUNCHED_DESKTOP_FILE": data.path + "/applications/missing.desktop"])
+        #expect(other.status == 0)
+        _ = client.loop.run(until: { false }, timeout: 0.3)
+        #expect(try client.call("Get", [.string("org.trainbell.TrainBell1.Job"), .string("AppId")], interface: .properties,
+                                path: "/org/trainbell/TrainBell1/job/plain") == [.variant(.string(""))])
+    }
+}

@@ -115,7 +115,7 @@ import Testing
         let client = try Client(bus: bus)
         try client.record(MatchRule(sender: TestService.name.rawValue, interface: TestService.interface, member: "Shouted"))
         // The owner is resolved asynchronously; let it arrive.
-        #expect(client.loop.wait(for: 0.3) { false } == false)
+        _ = client.loop.wait(for: 0.3) { false }
         _ = try client.call("Shout", [.string("hey")])
         #expect(client.loop.wait { client.signals.count == 1 })
         #expect(try client.signals.first?.arguments() == [.string("hey")])

@@ -18,9 +18,11 @@ final class CapturedLog: @unchecked Sendable {
         return lines
     }
 
-    /// A logger that writes here, every level included.
-    func logger(label: String = "test") -> Logger {
-        Logger(label: label) { _ in Handler(log: self) }
+    /// A logger that writes here, from `level` up (every level unless told).
+    func logger(label: String = "test", level: Logger.Level = .trace) -> Logger {
+        var logger = Logger(label: label) { _ in Handler(log: self) }
+        logger.logLevel = level
+        return logger
     }
 
     func append(_ line: Line) {

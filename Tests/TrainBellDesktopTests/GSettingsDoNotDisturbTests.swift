@@ -21,7 +21,7 @@ import TrainBellDesktop
         try keyfile.require(setting, package: package)
         try keyfile.reset(setting)
         let loop = MainLoop.default
-        let source = GSettingsDoNotDisturb(setting, log: LogRecorder().logger)
+        let source = GSettingsDoNotDisturb(setting, log: CapturedLog().logger(level: .debug))
         var changes = 0
         source.start { changes += 1 }
         defer { source.stop() }
@@ -34,7 +34,7 @@ import TrainBellDesktop
         #expect(changes == 1)
 
         // A source started now reads the changed state at once.
-        let late = GSettingsDoNotDisturb(setting, log: LogRecorder().logger)
+        let late = GSettingsDoNotDisturb(setting, log: CapturedLog().logger(level: .debug))
         late.start {}
         #expect(late.isActive == !initial)
         late.stop()
@@ -50,7 +50,7 @@ import TrainBellDesktop
     }
 
     @Test func namesAndWhetherTheServerHoldsUrgentNotifications() {
-        let log = LogRecorder().logger
+        let log = CapturedLog().logger(level: .debug)
         let sources = [DoNotDisturbSetting.gnome, .cinnamon, .mate].map { GSettingsDoNotDisturb($0, log: log) }
         #expect(sources.map(\.name) == ["gnome", "cinnamon", "mate"])
         #expect(sources.map(\.holdsUrgentNotifications) == [false, true, true])
@@ -61,8 +61,8 @@ import TrainBellDesktop
         let nothing = DoNotDisturbSetting(name: "nothing", schema: "org.example.nothing", key: "do-not-disturb",
                                           activeValue: true, holdsUrgentNotifications: false)
         #expect(!GSettingsDoNotDisturb.isAvailable(nothing))
-        let recorder = LogRecorder()
-        let source = GSettingsDoNotDisturb(nothing, log: recorder.logger)
+        let log = CapturedLog()
+        let source = GSettingsDoNotDisturb(nothing, log: log.logger(level: .debug))
         source.start { Issue.record("onChange without a schema") }
         #expect(source.isActive == nil)
         source.refresh()
@@ -71,8 +71,8 @@ import TrainBellDesktop
         source.refresh()
         #expect(source.isActive == nil)
         source.stop()
-        #expect(recorder.lines.map(\.level) == [.debug])
-        #expect(recorder.lines.first?.message.contains("org.example.nothing") == true)
+        #expect(log.snapshot.map(\.level) == [.debug])
+        #expect(log.snapshot.first?.message.contains("org.example.nothing") == true)
     }
 
     @Test(arguments: [("no-such-key", "a key the schema does not have"), ("application-children", "a key that is not boolean")])
@@ -81,7 +81,7 @@ import TrainBellDesktop
         let setting = DoNotDisturbSetting(name: "gnome", schema: "org.gnome.desktop.notifications", key: key,
                                           activeValue: false, holdsUrgentNotifications: false)
         #expect(!GSettingsDoNotDisturb.isAvailable(setting), "\(what)")
-        let source = GSettingsDoNotDisturb(setting, log: LogRecorder().logger)
+        let source = GSettingsDoNotDisturb(setting, log: CapturedLog().logger(level: .debug))
         source.start {}
         #expect(source.isActive == nil, "\(what)")
         source.stop()

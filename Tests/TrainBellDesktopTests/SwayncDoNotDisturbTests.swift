@@ -3,44 +3,14 @@ import DBus
 import Testing
 import TrainBellDesktop
 
+/// What only the swaync source does; the rest is in `DoNotDisturbSourceTests`.
 @Suite("SwayncDoNotDisturb on a stand-in swaync")
 struct SwayncDoNotDisturbTests {
-    private func harness(_ bus: PrivateBus) throws -> SourceHarness<SwayncDoNotDisturb> {
-        try SourceHarness(bus: bus) { SwayncDoNotDisturb(connection: $0, log: $1) }
-    }
-
-    @Test func describesSwaync() throws {
-        let bus = try PrivateBus()
-        let source = try harness(bus)
-        defer { source.stop() }
-        #expect(try source.onLoop { [$0.name] } == ["swaync"])
-        #expect(try source.onLoop { $0.holdsUrgentNotifications } == false)
-        #expect(SwayncDoNotDisturb.serverNames == ["SwayNotificationCenter"])
-    }
-
-    @Test func readsGetDndAtStartAndFollowsSubscribeV2() throws {
-        let bus = try PrivateBus()
-        let swaync = try StandInSwaync(bus: bus, doNotDisturb: true)
-        let source = try harness(bus)
-        defer { source.stop(); swaync.stop() }
-        try source.start()
-        #expect(try source.waitForChange(to: true))
-
-        try swaync.setDoNotDisturb(false)
-        #expect(try source.waitForChange(to: false, after: 1))
-        try swaync.setDoNotDisturb(true)
-        #expect(try source.waitForChange(to: true, after: 2))
-        #expect(source.changeLog == [true, false, true])
-        #expect(source.log.snapshot.isEmpty)
-    }
-
     @Test func swayncClientToggleThroughTheBusIsPickedUp() throws {
         let bus = try PrivateBus()
         let swaync = try StandInSwaync(bus: bus)
-        let source = try harness(bus)
+        let source = try Desktops.swaync.started(on: bus, reading: false)
         defer { source.stop(); swaync.stop() }
-        try source.start()
-        #expect(try source.waitForChange(to: false))
 
         // What `swaync-client -d` sends.
         let client = try bus.connect()
@@ -54,10 +24,8 @@ struct SwayncDoNotDisturbTests {
     @Test func subscribeSignalsForOtherReasonsChangeNothing() throws {
         let bus = try PrivateBus()
         let swaync = try StandInSwaync(bus: bus, doNotDisturb: true)
-        let source = try harness(bus)
+        let source = try Desktops.swaync.started(on: bus, reading: true)
         defer { source.stop(); swaync.stop() }
-        try source.start()
-        #expect(try source.waitForChange(to: true))
 
         // A notification arriving makes swaync emit SubscribeV2 with the new count.
         let client = try bus.connect()
@@ -73,40 +41,9 @@ struct SwayncDoNotDisturbTests {
     @Test func swayncBefore08SignalsSubscribe() throws {
         let bus = try PrivateBus()
         let swaync = try StandInSwaync(bus: bus, legacySubscribe: true)
-        let source = try harness(bus)
+        let source = try Desktops.swaync.started(on: bus, reading: false)
         defer { source.stop(); swaync.stop() }
-        try source.start()
-        #expect(try source.waitForChange(to: false))
         try swaync.setDoNotDisturb(true)
         #expect(try source.waitForChange(to: true, after: 1))
-    }
-
-    @Test func noSwayncReadsAsUnknownAndLogsOnceAtDebugLevel() throws {
-        let bus = try PrivateBus()
-        let source = try harness(bus)
-        defer { source.stop() }
-        try source.start()
-        #expect(source.log.wait { $0.count == 1 })
-        for _ in 0..<3 { try source.onLoop { $0.refresh() } }
-        try source.settle()
-
-        #expect(try source.isActive == nil)
-        #expect(source.log.snapshot == [CapturedLog.Line(
-            level: .debug,
-            message: "Do Not Disturb (swaync) unknown, read as off: org.erikreider.swaync.cc is not on the bus")])
-    }
-
-    @Test func swayncStartingLaterIsRead() throws {
-        let bus = try PrivateBus()
-        let source = try harness(bus)
-        defer { source.stop() }
-        try source.start()
-        #expect(source.log.wait { $0.count == 1 })
-
-        let swaync = try StandInSwaync(bus: bus, doNotDisturb: true)
-        defer { swaync.stop() }
-        #expect(try source.waitForChange(to: true))
-        swaync.stop()
-        #expect(try source.waitForChange(to: nil, after: 1))
     }
 }

@@ -3,37 +3,20 @@ import DBus
 import Testing
 import TrainBellDesktop
 
+/// What only the Xfce source does; the rest is in `DoNotDisturbSourceTests`. These sessions start
+/// xfconfd by D-Bus activation, as a desktop does.
 @Suite("XfceDoNotDisturb on the real xfconfd")
 struct XfceDoNotDisturbTests {
-    private func harness(_ bus: PrivateBus) throws -> SourceHarness<XfceDoNotDisturb> {
-        try SourceHarness(bus: bus) { XfceDoNotDisturb(connection: $0, log: $1) }
-    }
-
-    @Test func describesXfce() throws {
-        let bus = try PrivateBus()
-        let source = try harness(bus)
-        defer { source.stop() }
-        #expect(try source.onLoop { [$0.name] } == ["xfce"])
-        #expect(try source.onLoop { $0.holdsUrgentNotifications } == false)
-        #expect(XfceDoNotDisturb.serverNames == ["Xfce Notify Daemon"])
-    }
-
-    @Test func readsTheSettingAtStartAndFollowsXfconfQuery() throws {
+    @Test func xfconfQueryRemovingTheSettingIsOff() throws {
         let xfconf = try XfconfSession()
         try xfconf.setDoNotDisturb(true)
         let xfconfd = try #require(xfconf.xfconfdPID)
-        let source = try harness(xfconf.bus)
-        try source.start()
-        #expect(try source.waitForChange(to: true))
+        let source = try Desktops.xfce.started(on: xfconf.bus, reading: true)
 
-        try xfconf.setDoNotDisturb(false)
-        #expect(try source.waitForChange(to: false, after: 1))
-        try xfconf.setDoNotDisturb(true)
-        #expect(try source.waitForChange(to: true, after: 2))
         // `xfconf-query -r`: PropertyRemoved, and a missing setting is off.
         try xfconf.removeDoNotDisturb()
-        #expect(try source.waitForChange(to: false, after: 3))
-        #expect(source.changeLog == [true, false, true, false])
+        #expect(try source.waitForChange(to: false, after: 1))
+        #expect(source.changeLog == [true, false])
         #expect(source.log.snapshot.isEmpty)
 
         source.stop()
@@ -41,14 +24,12 @@ struct XfceDoNotDisturbTests {
         #expect(!XfconfSession.isAlive(xfconfd))
     }
 
-    @Test func aMissingSettingIsOffAndStartsXfconfdByActivation() throws {
+    @Test func aMissingChannelIsOffAndStartsXfconfdByActivation() throws {
         let xfconf = try XfconfSession()
         defer { xfconf.stop() }
         #expect(xfconf.xfconfdPID == nil)
-        let source = try harness(xfconf.bus)
+        let source = try Desktops.xfce.started(on: xfconf.bus, reading: false)
         defer { source.stop() }
-        try source.start()
-        #expect(try source.waitForChange(to: false))
         #expect(xfconf.xfconfdPID != nil)
         #expect(source.log.snapshot.isEmpty)
 
@@ -60,46 +41,12 @@ struct XfceDoNotDisturbTests {
         let xfconf = try XfconfSession()
         defer { xfconf.stop() }
         try xfconf.setDoNotDisturb(true)
-        let source = try harness(xfconf.bus)
+        let source = try Desktops.xfce.started(on: xfconf.bus, reading: true)
         defer { source.stop() }
-        try source.start()
-        #expect(try source.waitForChange(to: true))
 
         try xfconf.query(["-c", "xfce4-notifyd", "-p", "/gauge-ignores-dnd", "-n", "-t", "bool", "-s", "false"])
         try xfconf.query(["-c", "xfce4-panel", "-p", "/do-not-disturb", "-n", "-t", "bool", "-s", "false"])
         try source.settle()
         #expect(source.changeLog == [true])
-    }
-
-    @Test func noXfconfReadsAsUnknownAndLogsOnceAtDebugLevel() throws {
-        let xfconf = try XfconfSession(activatable: false)
-        defer { xfconf.stop() }
-        let source = try harness(xfconf.bus)
-        defer { source.stop() }
-        try source.start()
-        #expect(source.log.wait { $0.count == 1 })
-        for _ in 0..<3 { try source.onLoop { $0.refresh() } }
-        try source.settle()
-
-        #expect(try source.isActive == nil)
-        let line = try #require(source.log.snapshot.first)
-        #expect(line.level == .debug)
-        #expect(line.message.hasPrefix("Do Not Disturb (xfce) unknown, read as off: org.freedesktop.DBus.Error.ServiceUnknown"))
-        #expect(source.log.snapshot.count == 1)
-    }
-
-    @Test func xfconfdStartingLaterIsRead() throws {
-        let xfconf = try XfconfSession(activatable: false)
-        defer { xfconf.stop() }
-        let source = try harness(xfconf.bus)
-        defer { source.stop() }
-        try source.start()
-        #expect(source.log.wait { $0.count == 1 })
-
-        try xfconf.startDaemon()
-        #expect(try source.waitForChange(to: false))
-        try xfconf.setDoNotDisturb(true)
-        #expect(try source.waitForChange(to: true, after: 1))
-        #expect(source.log.snapshot.count == 1)
     }
 }

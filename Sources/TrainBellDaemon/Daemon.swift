@@ -108,7 +108,7 @@ public final class Daemon {
                             collapseWindow: configuration.errorCollapseWindow, log: log)
         launcher = LauncherEntryEmitter(connection: connection, log: log)
         plasmaJobs = PlasmaJobTracker(connection: connection, log: log)
-        appResolver = AppIDResolver(desktopFiles: DesktopFileIndex(environment: Self.environment))
+        appResolver = AppIDResolver(desktopFiles: DesktopFileIndex(environment: ProcessEnvironment.current.variables))
         launcherBoard = LauncherBoard(flashDuration: configuration.completionFlashDuration)
         let desktop = getenv("XDG_CURRENT_DESKTOP").map { String(cString: $0) }
         doNotDisturb = DoNotDisturbMonitor(currentDesktop: desktop, log: log) { [unowned self] kind in
@@ -270,18 +270,6 @@ public final class Daemon {
         doNotDisturb.serverChanged(server)
         notifier.serverChanged(server)
         root?.emitPropertiesChanged(Self.interface, ["NotificationServer"])
-    }
-
-    /// The process environment, for the XDG data directories.
-    static var environment: [String: String] {
-        var result: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { result[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return result
     }
 
     func emitNotification(_ record: NotificationRecord) {

@@ -5,32 +5,13 @@ import Glibc
 /// no shell, the argument vector as given, searched on PATH; GLib reaps the child.
 public enum CommandLauncher {
     /// Starts `arguments[0]` with the rest; throws a message naming the command when it cannot start.
-    public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws(LaunchError) {
+    public static func launch(_ arguments: [String]) throws(LaunchError) {
         guard let program = arguments.first, !program.isEmpty else { throw LaunchError(message: "empty command") }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        var envStrings: [UnsafeMutablePointer<CChar>?]? = nil
-        if !environment.isEmpty {
-            var merged: [String: String] = [:]
-            var p = environ
-            while let entry = p.pointee {
-                let s = String(cString: entry)
-                if let eq = s.firstIndex(of: "=") { merged[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-                p += 1
-            }
-            for (k, v) in environment { merged[k] = v }
-            envStrings = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        }
-        defer { envStrings?.forEach { free($0) } }
         var error: UnsafeMutablePointer<GError>? = nil
         let ok: gboolean = argv.withUnsafeMutableBufferPointer { argvBuffer in
-            if var env = envStrings {
-                return env.withUnsafeMutableBufferPointer { envBuffer in
-                    g_spawn_async(nil, argvBuffer.baseAddress, envBuffer.baseAddress,
-                                  G_SPAWN_SEARCH_PATH, nil, nil, nil, &error)
-                }
-            }
-            return g_spawn_async(nil, argvBuffer.baseAddress, nil, G_SPAWN_SEARCH_PATH, nil, nil, nil, &error)
+            g_spawn_async(nil, argvBuffer.baseAddress, nil, G_SPAWN_SEARCH_PATH, nil, nil, nil, &error)
         }
         if ok == 0 {
             let text = error.map { String(cString: $0.pointee.message) } ?? "unknown error"

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The environment of a process, as `/proc/PID/environ` holds it
 /// (`NAME=value` entries separated by NUL bytes), and the desktop entry
 /// ids launchers leave in it.
@@ -8,6 +10,20 @@ public struct ProcessEnvironment: Sendable, Hashable {
     /// Variables as given.
     public init(variables: [String: String]) {
         self.variables = variables
+    }
+
+    /// This process's own environment.
+    public static var current: ProcessEnvironment {
+        var variables: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "="), variables[String(s[..<eq])] == nil {
+                variables[String(s[..<eq])] = String(s[s.index(after: eq)...])
+            }
+            p += 1
+        }
+        return ProcessEnvironment(variables: variables)
     }
 
     /// Reads the bytes of `/proc/PID/environ`; entries without `=` are

@@ -74,11 +74,9 @@ struct OptionMap {
     /// Any integer type that fits, for peers that send `u` where `i` is meant and the reverse.
     func integer(_ key: String, in range: ClosedRange<Int64>, expected: String) throws(TrainBellError) -> Int64? {
         guard let v = entries[key] else { return nil }
-        guard let n = v.integerValue, range.contains(n) else {
-            if v.integerValue != nil {
-                throw .invalidArgument("option '\(key)' is \(v.integerValue!), accepted: \(range.lowerBound) to \(range.upperBound)")
-            }
-            throw mismatch(key, expected, v)
+        guard let n = v.integerValue else { throw mismatch(key, expected, v) }
+        guard range.contains(n) else {
+            throw .invalidArgument("option '\(key)' is \(n), accepted: \(range.lowerBound) to \(range.upperBound)")
         }
         return n
     }

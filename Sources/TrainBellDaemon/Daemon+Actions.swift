@@ -12,10 +12,9 @@ extension Daemon {
             try? connection.emitSignal(path: Self.path, interface: Self.interface, member: "NotificationActionInvoked",
                                        [.uint32(serverID), .string(key)], destination: sender)
         }
-        let record = try? history.record(id: origin.recordID)
-        if record?.event.type == .error {
+        if let record = try? history.record(id: origin.recordID), record.event.type == .error {
             switch key {
-            case "details", "default": openDetails(of: record!)
+            case "details", "default": openDetails(of: record)
             case "retry": runRetry(jobID: origin.jobID)
             default: break
             }

@@ -75,11 +75,16 @@ public final class PrivateBus: @unchecked Sendable {
         // Its log (such as "Failed to set fd limit" as root) goes to a file beside the socket.
         process = try ChildProcess(daemon, ["--config-file=\(configPath)", "--nofork", "--nopidfile"],
                                    environment: env, stderr: directory.path + "/bus.log")
-        // The socket appears when the daemon listens.
+        // The socket file appears when the daemon binds it, a moment before it listens: ready means a
+        // connection (with its Hello) goes through.
         let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: socket) {
+        while true {
+            if FileManager.default.fileExists(atPath: socket), let probe = try? Connection(address: address) {
+                probe.close()
+                break
+            }
             guard Date() < deadline, process.isRunning else {
-                throw BusError(.failed, "dbus-daemon did not start listening on \(socket)")
+                throw BusError(.failed, "dbus-daemon did not start listening on \(socket); its log:\n\((try? String(contentsOfFile: directory.path + "/bus.log", encoding: .utf8)) ?? "")")
             }
             usleep(5_000)
         }

@@ -27,11 +27,16 @@ APPLICATIONSDIR   ?= $(DATADIR)/applications
 # What building needs, and what the tests and the demo run for real: a dbus-daemon, gdbus, xmllint,
 # dunst under Xvfb, notify-send; for the install tests systemd-analyze, mandoc, desktop-file-validate,
 # and a C compiler with libseccomp (to run trainbelld under the unit's seccomp rules).
+# The real desktop components the tests run (DESIGN.md section 9): mako and swaync under a headless
+# sway, GNOME Shell headless (its notification service needs gjs), Plank under Xvfb; xwininfo and
+# ImageMagick's import measure and photograph what they drew.
+DESKTOP_PACKAGES := mako-notifier sway sway-notification-center gnome-shell gjs plank x11-utils imagemagick
 BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
 TEST_PACKAGES  := python3 python3-pip dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
                   xfconf libxfconf-0-3 \
-                  systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev
+                  systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev \
+                  $(DESKTOP_PACKAGES)
 # make bench-install compiles a minimal C libdbus service and counts system calls.
 BENCH_PACKAGES := gcc libc6-dev strace
 

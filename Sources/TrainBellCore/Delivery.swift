@@ -6,6 +6,9 @@ public enum Delivery: String, Sendable, Hashable, Codable, CaseIterable {
     /// Sent, but the server is known to hold notifications while its own
     /// Do Not Disturb is on (dunst paused, mako do-not-disturb, …).
     case heldByServer = "held-by-server"
+    /// Sent while the server's own Do Not Disturb was on, to a server whose configuration decides
+    /// whether it shows or holds it (mako's `[mode=do-not-disturb]`), when trainbell cannot tell.
+    case sentDuringDoNotDisturb = "sent-during-dnd"
     /// Not sent because Do Not Disturb is on; kept for the digest.
     case suppressedDoNotDisturb = "suppressed-dnd"
     /// Not sent because of flood control.

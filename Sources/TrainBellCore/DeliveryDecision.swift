@@ -23,9 +23,11 @@ public struct DeliveryDecision: Hashable, Sendable {
             let waits = event.type == .error || event.type == .completion
             return DeliveryDecision(delivery: waits ? .queued : .noServer, sendNow: false, queueUntilServerAppears: waits)
         }
-        if doNotDisturb.active && doNotDisturb.serverHoldsUrgent {
-            return DeliveryDecision(delivery: .heldByServer, sendNow: true)
+        guard doNotDisturb.active else { return DeliveryDecision(delivery: .shown, sendNow: true) }
+        switch doNotDisturb.serverHoldsUrgent {
+        case true?: return DeliveryDecision(delivery: .heldByServer, sendNow: true)
+        case nil: return DeliveryDecision(delivery: .sentDuringDoNotDisturb, sendNow: true)
+        case false?: return DeliveryDecision(delivery: .shown, sendNow: true)
         }
-        return DeliveryDecision(delivery: .shown, sendNow: true)
     }
 }

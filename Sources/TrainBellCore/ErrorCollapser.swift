@@ -24,7 +24,11 @@ public struct ErrorCollapser: Sendable, Hashable {
     public mutating func decide(jobID: String, errorType: String, message: String, now: Int64)
         -> ErrorCollapseDecision
     {
-        let key = Key(jobID: jobID, errorType: errorType, message: message)
+        decide(Key(jobID: jobID, errorType: errorType, message: message), now: now)
+    }
+
+    /// Decides for an error already reduced to its key.
+    public mutating func decide(_ key: Key, now: Int64) -> ErrorCollapseDecision {
         removeClosedWindows(now: now)
         if var open = openWindows[key] {
             open.count += 1
@@ -55,11 +59,46 @@ public struct ErrorCollapser: Sendable, Hashable {
         return !overflow && elapsed >= 0 && elapsed < window
     }
 
-    /// What makes two errors identical.
-    private struct Key: Sendable, Hashable {
-        var jobID: String
-        var errorType: String
-        var message: String
+    /// What makes two errors identical: the job, the type, and the message — as its length and two
+    /// independent 64-bit hashes, not its text, so that what is kept does not grow with the size of
+    /// the messages (a 1 MB traceback costs 16 bytes here).
+    public struct Key: Sendable, Hashable {
+        public let jobID: String
+        public let errorType: String
+        let messageLength: Int
+        let messageHashes: (UInt64, UInt64)
+
+        public init(jobID: String, errorType: String, message: String) {
+            self.jobID = jobID
+            self.errorType = errorType
+            var message = message
+            messageLength = message.utf8.count
+            messageHashes = message.withUTF8 { Self.hashes($0) }
+        }
+
+        /// FNV-1a, 64 bits, and the same over the bytes in reverse with another basis: stable, cheap,
+        /// and together far past any chance of two different messages meeting.
+        static func hashes(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+            var forward: UInt64 = 0xcbf2_9ce4_8422_2325
+            var backward: UInt64 = 0x8422_2325_cbf2_9ce4
+            for byte in bytes {
+                forward = (forward ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+            for byte in bytes.reversed() {
+                backward = (backward ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+            return (forward, backward)
+        }
+
+        public static func == (a: Key, b: Key) -> Bool {
+            a.jobID == b.jobID && a.errorType == b.errorType && a.messageLength == b.messageLength
+                && a.messageHashes == b.messageHashes
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(jobID)
+            hasher.combine(messageHashes.0)
+        }
     }
 
     /// A sent error and the repeats counted since.

@@ -64,7 +64,7 @@ extension Job {
         composer: EventComposer = .standard
     ) -> NotificationEvent {
         state = .failed
-        lastError = message
+        lastError = NotificationText.prefix(message, maxUTF8Bytes: Job.lastErrorLimit)
         updatedAt = now
         return composer.errorEvent(for: self, message: message, errorType: errorType, requested: urgency)
     }

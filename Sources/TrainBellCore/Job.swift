@@ -19,8 +19,11 @@ public struct Job: Sendable, Hashable, Codable {
     public var appID: String?
     /// The icon name or path for notifications; nil for the default.
     public var icon: String?
-    /// The message of the last error, nil when there was none in this run.
+    /// The message of the last error, nil when there was none in this run: at most
+    /// ``lastErrorLimit`` bytes (the `LastError` property's contract; the full text is in the history).
     public var lastError: String?
+    /// 4 KiB, as the interface promises for `LastError`.
+    public static let lastErrorLimit = 4_096
     /// When the run started, in microseconds since the Unix epoch.
     public var startedAt: Int64
     /// When the run last changed, in microseconds since the Unix epoch.

@@ -22,9 +22,10 @@ public struct NotificationRequestBuilder: Sendable, Hashable {
     ///   - bodyMarkup: the server announced `body-markup` in `GetCapabilities`.
     ///   - doNotDisturb: DND is on; an event that bypasses it goes out with urgency 2 so servers show it.
     ///   - repeatCount: identical errors collapsed into this one (shown as "(×N)").
+    ///   - quirks: what the server cannot take (no `value` where it hides the text).
     public func request(for event: NotificationEvent, jobID: String, appID: String?, icon: String?,
                         replacesID: UInt32 = 0, bodyMarkup: Bool, doNotDisturb: Bool = false,
-                        repeatCount: Int = 1) -> NotificationRequest {
+                        repeatCount: Int = 1, quirks: NotificationServerQuirks = .init()) -> NotificationRequest {
         var urgency = event.urgency.wireByte
         if doNotDisturb && !event.respectsDoNotDisturb { urgency = 2 }
         let replacesInPlace = event.type == .progress || event.type == .completion
@@ -39,7 +40,7 @@ public struct NotificationRequestBuilder: Sendable, Hashable {
         } else {
             hints.append(("suppress-sound", .boolean(true)))
         }
-        if event.type == .progress || event.type == .completion, let fraction = event.taskbarProgress {
+        if event.type == .progress || event.type == .completion, !quirks.valueHidesText, let fraction = event.taskbarProgress {
             hints.append(("value", .int32(Int32(max(0, min(100, (fraction * 100).rounded(.down)))))))
         }
         if replacesInPlace {

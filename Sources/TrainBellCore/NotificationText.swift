@@ -79,6 +79,21 @@ public enum NotificationText {
         return String(kept) + String(ellipsis)
     }
 
+    /// `text` in at most `maxUTF8Bytes` bytes of UTF-8: unchanged when it fits, else cut at a
+    /// Unicode scalar boundary (in time independent of the length) with ``ellipsis`` appended (within the limit). For what is kept in memory
+    /// or in a property with a size contract (`LastError`), not for what a bubble shows.
+    public static func prefix(_ text: String, maxUTF8Bytes: Int) -> String {
+        guard text.utf8.count > maxUTF8Bytes else { return text }
+        let room = maxUTF8Bytes - String(ellipsis).utf8.count
+        guard room > 0 else { return "" }
+        // Back from the byte limit to the start of a Unicode scalar: never half a character's bytes.
+        var end = text.utf8.index(text.utf8.startIndex, offsetBy: room)
+        while end > text.startIndex && end.samePosition(in: text.unicodeScalars) == nil {
+            end = text.utf8.index(before: end)
+        }
+        return String(text.unicodeScalars[..<end]) + String(ellipsis)
+    }
+
     /// The index of the line break that ends line `count` of `text`, or nil
     /// when `text` has no more than `count` lines (a final line break does
     /// not start a line).

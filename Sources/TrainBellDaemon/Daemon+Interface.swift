@@ -27,20 +27,20 @@ extension Daemon {
             Method("ReportError", in: [Argument("id", .string), Argument("message", .string), Argument("error_type", .string),
                                        Argument("urgency", .string)],
                    out: [Argument("record", .uint64)],
-                   documentation: "An error: always shown, even in Do Not Disturb. urgency \"\" = from the error type (oom_error, cuda_error, system_crash critical; loss_divergence, gradient_explosion, data_error high).") { [unowned self] call in
+                   documentation: "An error: always shown, even in Do Not Disturb. urgency \"\" = from the error type (oom_error, cuda_error, system_crash critical; loss_divergence, gradient_explosion, data_error high). The record is 0 when the history could not keep it (a full disk, say): the notification still goes out, and HistoryState says why.") { [unowned self] call in
                 try self.guarded { () throws(TrainBellError) in
                     [.uint64(try self.reportError(call.string(0), message: call.string(1),
                                                   type: call.string(2), urgency: call.string(3), caller: call.sender))]
                 }
             },
             Method("ReportWarning", in: [Argument("id", .string), Argument("message", .string)], out: [Argument("record", .uint64)],
-                   documentation: "A warning (respects Do Not Disturb).") { [unowned self] call in
+                   documentation: "A warning (respects Do Not Disturb). The record is 0 when the history could not keep it (a full disk, say): the notification still goes out, and HistoryState says why.") { [unowned self] call in
                 try self.guarded { () throws(TrainBellError) in
                     [.uint64(try self.reportWarning(call.string(0), message: call.string(1), caller: call.sender))]
                 }
             },
             Method("CompleteJob", in: [Argument("id", .string), Argument("message", .string)], out: [Argument("record", .uint64)],
-                   documentation: "Ends a run (early stopping…). Returns the completion record, or 0 when 100 % was already notified.") { [unowned self] call in
+                   documentation: "Ends a run (early stopping…). Returns the completion record, or 0 when 100 % was already notified or the history could not keep it.") { [unowned self] call in
                 try self.guarded { () throws(TrainBellError) in
                     [.uint64(try self.completeJob(call.string(0), message: call.string(1)))]
                 }
@@ -74,7 +74,9 @@ extension Daemon {
             },
             Method("GetDoNotDisturb", out: [Argument("active", .boolean), Argument("source", .string)],
                    documentation: "Whether Do Not Disturb is on, and which source decided (gnome, kde, dunst, …, none).") { [unowned self] _ in
-                [.boolean(self.notifier.doNotDisturb.active), .string(self.notifier.doNotDisturb.source)]
+                // A source without change signals (mako 1.7) is read now, so the answer is current.
+                self.doNotDisturb.refresh()
+                return [.boolean(self.notifier.doNotDisturb.active), .string(self.notifier.doNotDisturb.source)]
             },
             Method("Reload", documentation: "Re-reads the configuration file (also on SIGHUP).") { [unowned self] _ in
                 try self.guarded { () throws(TrainBellError) in
@@ -85,7 +87,8 @@ extension Daemon {
         ], properties: [
             Property("Version", .string, emitsChange: .const, documentation: "The daemon's version.") { .string(Self.version) },
             Property("DoNotDisturb", .boolean, documentation: "Do Not Disturb as last read.") { [unowned self] in
-                .boolean(self.notifier.doNotDisturb.active)
+                self.doNotDisturb.refresh()
+                return .boolean(self.notifier.doNotDisturb.active)
             },
             Property("DoNotDisturbSource", .string, documentation: "Which source decided DoNotDisturb.") { [unowned self] in
                 .string(self.notifier.doNotDisturb.source)

@@ -22,7 +22,7 @@ extension Daemon {
                             icon: icon, milestones: milestones, now: now)
         notifier.forget(jobID: id.rawValue)
         jobs[id.rawValue] = job
-        try save(job)
+        persist(job)
         if jobObjects[id.rawValue] == nil {
             exportJob(job)
         } else {
@@ -45,7 +45,7 @@ extension Daemon {
             let job = Job.start(id: id, title: id.rawValue, totalSteps: total, appID: appID(requested: nil, caller: caller, job: key),
                                 milestones: configuration.milestones, now: Clock.now())
             jobs[key] = job
-            try save(job)
+            persist(job)
             exportJob(job)
             root.emitPropertiesChanged(Self.interface, ["ActiveJobs"])
         }
@@ -97,7 +97,8 @@ extension Daemon {
         defer { root.emitPropertiesChanged(Self.interface, ["ActiveJobs"]) }
         defer { updateLauncher(for: rawID, event: event) }
         guard let event else {
-            try saveAndAnnounce(rawID)
+            if let job = jobs[rawID] { persist(job) }
+            announce(rawID, immediately: true)
             return 0
         }
         return try notify(event, key: rawID, now: now).id
@@ -108,7 +109,8 @@ extension Daemon {
         guard jobs[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
         jobs[rawID]?.cancel(now: Clock.now())
         notifier.forget(jobID: rawID)
-        try saveAndAnnounce(rawID)
+        if let job = jobs[rawID] { persist(job) }
+        announce(rawID, immediately: true)
         updateLauncher(for: rawID)
         root.emitPropertiesChanged(Self.interface, ["ActiveJobs"])
     }
@@ -154,7 +156,7 @@ extension Daemon {
         let job = Job.start(id: id, title: id.rawValue, totalSteps: 0, appID: appID(requested: nil, caller: caller, job: id.rawValue),
                             milestones: configuration.milestones, now: Clock.now())
         jobs[id.rawValue] = job
-        try save(job)
+        persist(job)
         exportJob(job)
         return id.rawValue
     }
@@ -163,13 +165,8 @@ extension Daemon {
     @discardableResult
     private func notify(_ event: NotificationEvent, key: String, now: Int64) throws(TrainBellError) -> NotificationRecord {
         guard let job = jobs[key] else { throw .unknownJob(key) }
-        // A failed save (the job is retried by the save timer) must not keep the notification back.
-        do {
-            try saveAndAnnounce(key)
-        } catch {
-            unsavedJobs.insert(key)
-            scheduleSave()
-        }
+        persist(job)
+        announce(key, immediately: true)
         do {
             return try notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
         } catch {
@@ -178,9 +175,15 @@ extension Daemon {
         }
     }
 
-    func saveAndAnnounce(_ key: String) throws(TrainBellError) {
-        if let job = jobs[key] { try save(job) }
-        announce(key, immediately: true)
+    /// Saves `job`; when the history cannot (a full disk), the job lives on in memory, exported, and
+    /// the save timer tries again: the history is degraded, the job is not (`HistoryState` says so).
+    func persist(_ job: Job) {
+        do {
+            try save(job)
+        } catch {
+            unsavedJobs.insert(job.id.rawValue)
+            scheduleSave()
+        }
     }
 
     func save(_ job: Job) throws(TrainBellError) {

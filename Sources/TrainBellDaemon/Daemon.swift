@@ -60,7 +60,7 @@ public final class Daemon {
     var lastJobAnnouncement: [String: Int64] = [:]
     var pendingJobAnnouncement: [String: EventSource] = [:]
     var pruneTimer: EventSource?
-    var doNotDisturb: DoNotDisturbMonitor!
+    var doNotDisturb: DoNotDisturbService!
     let launcher: LauncherEntryEmitter
     let plasmaJobs: PlasmaJobTracker
     let appResolver: AppIDResolver
@@ -69,12 +69,9 @@ public final class Daemon {
     var launcherTimers: [String: EventSource] = [:]
     var launcherExpiryTimer: EventSource?
     var launcherExpiryDeadline: Int64?
-    var lastDoNotDisturbRefresh: Int64 = 0
     var lastPlasmaPercent: [String: UInt32] = [:]
     /// The app of each recent caller (its pid does not change while it is connected).
     var callerApps: [String: String?] = [:]
-    var quietHoursTimer: EventSource?
-    var refreshingDoNotDisturb = false
     var exitCode: Int32 = 0
 
     public init(options: Options, loop: MainLoop = .default, log: Logger) throws(Failure) {
@@ -111,9 +108,10 @@ public final class Daemon {
         appResolver = AppIDResolver(desktopFiles: DesktopFileIndex(environment: ProcessEnvironment.current.variables))
         launcherBoard = LauncherBoard(flashDuration: configuration.completionFlashDuration)
         let desktop = getenv("XDG_CURRENT_DESKTOP").map { String(cString: $0) }
-        doNotDisturb = DoNotDisturbMonitor(currentDesktop: desktop, log: log) { [unowned self] kind in
+        let monitor = DoNotDisturbMonitor(currentDesktop: desktop, log: log) { [unowned self] kind in
             self.makeDoNotDisturbSource(kind)
         }
+        doNotDisturb = DoNotDisturbService(monitor: monitor, loop: loop, log: log)
     }
 
     /// Exports the objects, then asks for the name (calls arriving during activation find the objects).
@@ -212,7 +210,7 @@ public final class Daemon {
             notifier.policy.sendsDigest = fresh.sendsDigest
             notifier.policy.templates = fresh.composer.templates
             launcherBoard.flashDuration = fresh.completionFlashDuration
-            scheduleQuietHours()
+            doNotDisturb.quietHours = fresh.quietHours
             for warning in fresh.warnings { log.warning("\(warning)") }
             log.info("configuration reloaded from \(options.configPath)")
             return .success(())

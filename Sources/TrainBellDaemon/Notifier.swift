@@ -35,8 +35,9 @@ final class Notifier {
     var beforeDecision: (() -> Void)?
     /// Called for every decided record (shown or not): `NotificationEmitted`.
     var onRecord: ((NotificationRecord) -> Void)?
-    /// Called when a record's delivery changed later (queued → shown).
-    var onRecordUpdated: ((NotificationRecord) -> Void)?
+    /// Called when a record was held back for the digest (a source without change signals must then
+    /// be read again to notice the end of Do Not Disturb).
+    var onHeld: (() -> Void)?
 
     private(set) var origins: [UInt32: Origin] = [:]
     /// The server id of each job's progress bubble, replaced in place.
@@ -46,12 +47,16 @@ final class Notifier {
     private var inFlight: Set<String> = []
     private var waitingBehind: [String: [(NotificationRecord, NotificationRequest, Delivery)]] = [:]
     /// Errors shown, by collapse key, to update their count in place.
-    private var errorBubbles: [String: UInt32] = [:]
+    private var errorBubbles: [ErrorCollapser.Key: UInt32] = [:]
     private var queue: [Pending] = []
     /// Counts notification servers: an answer from a server that has since gone maps nothing.
     private var generation = 0
     /// Records waiting for a server at most (the oldest give way).
     static let maximumQueued = 1_000
+    /// The longest message a record keeps in memory (queued, held for the digest): the full text is in
+    /// the history, and a bubble shows far less; so the daemon's memory does not grow with the size
+    /// of the messages it is sent.
+    static let messageKeptInMemory = 4_096
 
     init(client: NotificationsClient, history: HistoryStore, builder: NotificationRequestBuilder,
          collapseWindow: Int64, log: Logger) {
@@ -62,18 +67,15 @@ final class Notifier {
         self.log = log
     }
 
-    var queuedCount: Int { queue.count }
-
     /// Decides, records and (when the policy says so) sends `event` of `job`. Returns the record.
     @discardableResult
     func deliver(_ event: NotificationEvent, jobID: String, appID: String?, icon: String?, now: Int64) throws -> NotificationRecord {
         var repeatCount = 1
-        var collapseKey: String?
+        var collapseKey: ErrorCollapser.Key?
         if event.type == .error {
-            let key = jobID + "\u{1}" + (event.errorType ?? "") + "\u{1}" + event.message
+            let key = ErrorCollapser.Key(jobID: jobID, errorType: event.errorType ?? "", message: event.message)
             collapseKey = key
-            if case .collapse(let count, _) = collapser.decide(jobID: jobID, errorType: event.errorType ?? "",
-                                                               message: event.message, now: now) {
+            if case .collapse(let count, _) = collapser.decide(key, now: now) {
                 repeatCount = count
                 let record = recorded(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
                                                                    delivery: .rateLimited, serverID: 0))
@@ -82,7 +84,8 @@ final class Notifier {
                 if let shown = errorBubbles[key], let server = client.server {
                     var request = builder.request(for: event, jobID: jobID, appID: appID, icon: icon,
                                                   bodyMarkup: server.hasBodyMarkup,
-                                                  doNotDisturb: doNotDisturb.active, repeatCount: repeatCount)
+                                                  doNotDisturb: doNotDisturb.active, repeatCount: repeatCount,
+                                                  quirks: server.quirks)
                     request.replacesID = shown
                     client.notify(request) { _ in }
                 }
@@ -94,9 +97,9 @@ final class Notifier {
         let decision = policy.decide(event, serverPresent: client.server != nil)
         var record = recorded(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
                                                            delivery: decision.delivery, serverID: 0))
-        if decision.delivery == .suppressedDoNotDisturb { policy.held(record) }
+        if decision.delivery == .suppressedDoNotDisturb { hold(record) }
         if decision.queueUntilServerAppears {
-            queue.append(Pending(record: record, appID: appID, icon: icon, repeatCount: repeatCount))
+            queue.append(Pending(record: record.keepingInMemory, appID: appID, icon: icon, repeatCount: repeatCount))
             if queue.count > Self.maximumQueued { queue.removeFirst(queue.count - Self.maximumQueued) }
         }
         guard decision.sendNow, let server = client.server else {
@@ -106,7 +109,7 @@ final class Notifier {
         let replaces = progressBubbles[jobID] ?? 0
         let request = builder.request(for: event, jobID: jobID, appID: appID, icon: icon, replacesID: replaces,
                                       bodyMarkup: server.hasBodyMarkup, doNotDisturb: doNotDisturb.active,
-                                      repeatCount: repeatCount)
+                                      repeatCount: repeatCount, quirks: server.quirks)
         let inPlace = event.type == .progress || event.type == .completion
         if inPlace && inFlight.contains(jobID) {
             // Sent when the previous one's id is known, so it replaces it instead of stacking.
@@ -119,7 +122,7 @@ final class Notifier {
     }
 
     private func send(_ request: NotificationRequest, record: NotificationRecord, delivery: Delivery, inPlace: Bool,
-                      collapseKey: String?) {
+                      collapseKey: ErrorCollapser.Key?) {
         let jobID = record.jobID
         if inPlace { inFlight.insert(jobID) }
         let sentTo = generation
@@ -140,11 +143,7 @@ final class Notifier {
                 self.log.warning("the notification server did not take a notification of job \(jobID): \(error)")
                 updated.delivery = .noServer
             }
-            do {
-                try self.history.updateDelivery(recordID: record.id, delivery: updated.delivery, serverID: updated.serverID)
-            } catch {
-                self.log.error("cannot record the delivery of notification \(record.id): \(error)")
-            }
+            self.updateDelivery(of: updated)
             self.onRecord?(updated)
             if inPlace && current {
                 self.inFlight.remove(jobID)
@@ -173,11 +172,20 @@ final class Notifier {
         let waiting = queue
         queue = []
         for pending in waiting {
-            let record = pending.record
+            // Decided again: Do Not Disturb may have come on while no server was there.
+            var record = pending.record
+            let decision = policy.decide(record.event, serverPresent: true)
+            guard decision.sendNow else {
+                record.delivery = decision.delivery
+                updateDelivery(of: record)
+                if decision.delivery == .suppressedDoNotDisturb { hold(record) }
+                onRecord?(record)
+                continue
+            }
             let request = builder.request(for: record.event, jobID: record.jobID, appID: pending.appID, icon: pending.icon,
                                           bodyMarkup: server.hasBodyMarkup, doNotDisturb: doNotDisturb.active,
-                                          repeatCount: pending.repeatCount)
-            send(request, record: record, delivery: .shown, inPlace: false, collapseKey: nil)
+                                          repeatCount: pending.repeatCount, quirks: server.quirks)
+            send(request, record: record, delivery: decision.delivery, inPlace: false, collapseKey: nil)
         }
     }
 
@@ -188,7 +196,7 @@ final class Notifier {
         let decision = policy.decide(event, serverPresent: client.server != nil)
         let record = recorded(NotificationRecord(id: 0, jobID: jobID, event: event, timestamp: now,
                                                            delivery: decision.delivery, serverID: 0))
-        if decision.delivery == .suppressedDoNotDisturb { policy.held(record) }
+        if decision.delivery == .suppressedDoNotDisturb { hold(record) }
         guard decision.sendNow else {
             onRecord?(record)
             reply(0)
@@ -205,7 +213,7 @@ final class Notifier {
             } else {
                 updated.delivery = .noServer
             }
-            _ = try? self.history.updateDelivery(recordID: record.id, delivery: updated.delivery, serverID: updated.serverID)
+            self.updateDelivery(of: updated)
             self.onRecord?(updated)
             reply(updated.serverID)
         }
@@ -224,6 +232,22 @@ final class Notifier {
             }
         }
         return true
+    }
+
+    /// Holds `record` back for the digest.
+    private func hold(_ record: NotificationRecord) {
+        policy.held(record)
+        onHeld?()
+    }
+
+    /// Writes what became of `record` to the history (a record never recorded, id 0, has no row).
+    private func updateDelivery(of record: NotificationRecord) {
+        guard record.id != 0 else { return }
+        do {
+            try history.updateDelivery(recordID: record.id, delivery: record.delivery, serverID: record.serverID)
+        } catch {
+            log.error("cannot record the delivery of notification \(record.id): \(error)")
+        }
     }
 
     /// Appends to the history; when that fails (a full disk, say) the notification still goes out,
@@ -256,9 +280,22 @@ final class Notifier {
         errorBubbles = errorBubbles.filter { $0.value != id }
     }
 
+    /// Whether records are held back for the digest.
+    var holdsRecords: Bool { !policy.heldRecordIDs.isEmpty }
+
     /// A job's run starts over or ends: its bubbles are no longer replaced, its errors no longer collapsed.
     func forget(jobID: String) {
         progressBubbles.removeValue(forKey: jobID)
         collapser.forget(jobID: jobID)
+    }
+}
+
+extension NotificationRecord {
+    /// The record as kept in memory while it waits: its message cut to `Notifier.messageKeptInMemory`
+    /// bytes (the history has the full text; a bubble shows far less).
+    fileprivate var keepingInMemory: NotificationRecord {
+        var kept = self
+        kept.event.message = NotificationText.prefix(event.message, maxUTF8Bytes: Notifier.messageKeptInMemory)
+        return kept
     }
 }

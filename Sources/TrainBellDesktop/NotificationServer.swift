@@ -1,3 +1,5 @@
+import TrainBellCore
+
 /// The notification server on the bus, as `GetServerInformation` and `GetCapabilities` describe it.
 public struct NotificationServer: Hashable, Sendable {
     public var uniqueName: String
@@ -19,4 +21,9 @@ public struct NotificationServer: Hashable, Sendable {
 
     public var hasBodyMarkup: Bool { capabilities.contains("body-markup") }
     public var hasActions: Bool { capabilities.contains("actions") }
+}
+
+extension NotificationServer {
+    /// What this server cannot take (`NotificationServerQuirks`), by its name.
+    public var quirks: NotificationServerQuirks { NotificationServerQuirks(serverName: name) }
 }

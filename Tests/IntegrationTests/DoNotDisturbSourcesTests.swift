@@ -99,6 +99,9 @@ import Testing
         defer { mako.stop() }
         let daemon = try DaemonProcess(bus: bus)
         defer { daemon.stop() }
+        // mako's usual configuration: the mode hides everything (read by the daemon when it comes on).
+        try FileManager.default.createDirectory(atPath: daemon.home.path + "/config/mako", withIntermediateDirectories: true)
+        try "[mode=do-not-disturb]\ninvisible=1\n".write(toFile: daemon.home.path + "/config/mako/config", atomically: true, encoding: .utf8)
         try Self.scenario(bus: bus, daemon: daemon, source: "mako", holdsUrgent: true,
                           notifies: { mako.notifies }) { try mako.setDoNotDisturb($0) }
     }

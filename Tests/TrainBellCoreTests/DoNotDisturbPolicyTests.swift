@@ -94,6 +94,18 @@ import Testing
         #expect(policy.decide(Self.event(.completion), serverPresent: true).delivery == .suppressedDoNotDisturb)
     }
 
+    /// mako with its default configuration holds nothing in do-not-disturb mode, yet errors were
+    /// recorded `held-by-server`: where the server's own configuration decides, say what is known.
+    @Test func errorsSentToAServerWhoseConfigurationDecidesAreNotClaimedHeld() {
+        var policy = DoNotDisturbPolicy()
+        _ = policy.update(DoNotDisturbStatus(active: true, source: "mako", serverHoldsUrgent: nil))
+        #expect(policy.decide(Self.event(.error), serverPresent: true)
+                == DeliveryDecision(delivery: .sentDuringDoNotDisturb, sendNow: true))
+        #expect(Delivery.sentDuringDoNotDisturb.rawValue == "sent-during-dnd")
+        _ = policy.update(.off)
+        #expect(policy.decide(Self.event(.error), serverPresent: true).delivery == .shown)
+    }
+
     @Test func theDigestListsPerJobWhatWasMissed() {
         var policy = DoNotDisturbPolicy()
         _ = policy.update(DoNotDisturbStatus(active: true, source: "gnome"))

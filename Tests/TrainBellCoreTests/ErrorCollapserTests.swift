@@ -84,3 +84,22 @@ import TrainBellCore
         }
     }
 }
+
+/// What the collapser keeps of an error does not grow with its message.
+@Suite struct ErrorCollapserKeyTests {
+    @Test func keysOfEqualMessagesAreEqualAndOfDifferentOnesDiffer() {
+        let big = String(repeating: "Traceback line\n", count: 70_000)
+        #expect(ErrorCollapser.Key(jobID: "a", errorType: "t", message: big) == ErrorCollapser.Key(jobID: "a", errorType: "t", message: big))
+        #expect(ErrorCollapser.Key(jobID: "a", errorType: "t", message: big) != ErrorCollapser.Key(jobID: "a", errorType: "t", message: big + "x"))
+        #expect(ErrorCollapser.Key(jobID: "a", errorType: "t", message: "ab") != ErrorCollapser.Key(jobID: "a", errorType: "t", message: "ba"))
+        #expect(MemoryLayout<ErrorCollapser.Key>.size <= 2 * MemoryLayout<String>.size + 32)
+    }
+
+    @Test func distinctMessagesNeverCollapse() {
+        var collapser = ErrorCollapser()
+        for n in 0..<2_000 {
+            #expect(collapser.decide(jobID: "a", errorType: "t", message: "error \(n)", now: Int64(n)) == .send)
+        }
+        #expect(collapser.openWindowCount == 2_000)
+    }
+}

@@ -87,4 +87,14 @@ import TrainBellCore
                 })
         }
     }
+
+    @Test(arguments: [
+        ("short", 10, "short"), ("exactly10!", 10, "exactly10!"), ("0123456789ab", 10, "0123456…"),
+        ("日本語日本語", 10, "日本…"), ("🎉🎉🎉", 9, "🎉…"), ("abc", 2, ""),
+    ])
+    func prefixesCutAtAScalarBoundaryWithinTheByteLimit(text: String, limit: Int, expected: String) {
+        let cut = NotificationText.prefix(text, maxUTF8Bytes: limit)
+        #expect(cut == expected)
+        #expect(cut.utf8.count <= limit)
+    }
 }

@@ -14,7 +14,7 @@ protocol DoNotDisturbDesktop: Sendable, CustomTestStringConvertible {
     associatedtype Session: DoNotDisturbSession
     /// The source's `name`.
     var name: String { get }
-    var holdsUrgentNotifications: Bool { get }
+    var holdsUrgentNotifications: Bool? { get }
     /// The source's `serverNames`: what the desktop's server answers to `GetServerInformation`.
     var serverNames: Set<String> { get }
     /// Why the source reads as unknown while its service is not on the bus.
@@ -72,7 +72,7 @@ extension DoNotDisturbDesktop {
 /// A desktop described by values; `Desktops` lists them.
 struct Desktop<Source: DoNotDisturbSource & ServerNamed, Session: DoNotDisturbSession>: DoNotDisturbDesktop, Sendable {
     let name: String
-    let holdsUrgentNotifications: Bool
+    let holdsUrgentNotifications: Bool?
     let serverNames: Set<String>
     let absent: UnknownReason
     var otherServerError: String?
@@ -93,7 +93,7 @@ enum Desktops {
         session: { try ServerSession { try StandInPlasmaNotifications(bus: $0, doNotDisturb: true) } })
 
     static let mako = Desktop(
-        name: "mako", holdsUrgentNotifications: true, serverNames: ["mako"],
+        name: "mako", holdsUrgentNotifications: nil, serverNames: ["mako"],
         absent: .exactly("org.freedesktop.Notifications is not on the bus"),
         otherServerError: "org.freedesktop.DBus.Error.UnknownObject",
         source: { MakoDoNotDisturb(connection: $0, log: $1) },

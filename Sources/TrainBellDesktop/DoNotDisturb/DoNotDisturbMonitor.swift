@@ -49,6 +49,9 @@ public final class DoNotDisturbMonitor {
     /// Re-reads sources whose change signal cannot be relied on; called before a decision.
     public func refresh() { source?.refresh() }
 
+    /// Whether the source must be read again to notice a change (`refresh`).
+    public var needsRereading: Bool { source.map { !$0.signalsEveryChange } ?? false }
+
     /// The desktop's DND as last read; unknown reads as off.
     public var status: DoNotDisturbStatus {
         guard let source, source.isActive == true else {

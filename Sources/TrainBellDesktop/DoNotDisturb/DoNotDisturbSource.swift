@@ -10,9 +10,13 @@ public protocol DoNotDisturbSource: AnyObject {
     var name: String { get }
     /// While this source says DND, the server holds even urgent notifications (dunst paused, mako's
     /// do-not-disturb mode, Cinnamon, MATE): errors are still sent, recorded as `held-by-server`.
-    var holdsUrgentNotifications: Bool { get }
+    /// nil when the server's own configuration decides and trainbell cannot tell (`sent-during-dnd`).
+    var holdsUrgentNotifications: Bool? { get }
     /// The state last read; nil while unknown or after a failure.
     var isActive: Bool? { get }
+    /// Whether every change of the state is signalled; false for sources that must be read again
+    /// to notice one (dunst 1.9 to 1.13.0 resumed by a signal, mako before 1.10).
+    var signalsEveryChange: Bool { get }
     /// Reads the state and starts watching it (signals, no polling where a signal exists).
     /// `onChange` runs on the main loop whenever `isActive` may have changed.
     func start(onChange: @escaping () -> Void)
@@ -25,4 +29,5 @@ public protocol DoNotDisturbSource: AnyObject {
 
 extension DoNotDisturbSource {
     public func refresh() {}
+    public var signalsEveryChange: Bool { true }
 }

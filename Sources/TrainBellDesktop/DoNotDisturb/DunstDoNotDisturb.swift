@@ -54,7 +54,9 @@ public final class DunstDoNotDisturb: DoNotDisturbSource {
     }
 
     public let name = "dunst"
-    public let holdsUrgentNotifications = true
+    public let holdsUrgentNotifications: Bool? = true
+    /// dunst 1.9 to 1.13.0 do not signal a pause or resume by SIGUSR1/SIGUSR2.
+    public let signalsEveryChange = false
     public var isActive: Bool? { watch.state?.paused }
     /// dunst's pause level as last read; nil before dunst 1.10 and while unknown.
     public var pauseLevel: UInt32? { watch.state?.pauseLevel }

@@ -24,7 +24,7 @@ public final class GSettingsDoNotDisturb: DoNotDisturbSource {
     }
 
     public var name: String { setting.name }
-    public var holdsUrgentNotifications: Bool { setting.holdsUrgentNotifications }
+    public var holdsUrgentNotifications: Bool? { setting.holdsUrgentNotifications }
 
     public func start(onChange: @escaping () -> Void) {
         stop()

@@ -20,7 +20,7 @@ public final class KdeDoNotDisturb: DoNotDisturbSource {
     static let property = "Inhibited"
 
     public let name = "kde"
-    public let holdsUrgentNotifications = false
+    public let holdsUrgentNotifications: Bool? = false
     public var isActive: Bool? { watch.state }
     private let watch: DoNotDisturbServiceWatch<Bool>
 

@@ -7,8 +7,10 @@ import Logging
 /// with `PropertiesChanged` (as an invalidation), else `ListModes() -> as` (mako 1.7 to 1.9, which
 /// signal nothing: `refresh` then reads again, blocking at most `refreshTimeout` seconds).
 ///
-/// The mode does what the user's configuration says; the usual `[mode=do-not-disturb] invisible=1`
-/// hides every notification, critical ones too: `holdsUrgentNotifications` is true.
+/// The mode does what the user's configuration says (`MakoModeConfiguration`, read when the mode
+/// comes on): the usual `[mode=do-not-disturb] invisible=1` hides every notification, critical ones
+/// too, and `holdsUrgentNotifications` is true; without such a section mako shows them, but a mako
+/// started with `--config` may read another file, so it is nil (`sent-during-dnd`), not false.
 public final class MakoDoNotDisturb: DoNotDisturbSource {
     /// The `GetServerInformation` name of mako: "mako" (mako `dbus/xdg.c`,
     /// `handle_get_server_information`).
@@ -22,8 +24,10 @@ public final class MakoDoNotDisturb: DoNotDisturbSource {
     static let property = "Modes"
 
     public let name = "mako"
-    public let holdsUrgentNotifications = true
+    public private(set) var holdsUrgentNotifications: Bool?
     public var isActive: Bool? { watch.state }
+    /// mako 1.10 and later announce `Modes`; before, the modes must be read again to be known.
+    public var signalsEveryChange: Bool { signalsModes == true }
     /// Whether this mako has the `Modes` property and so signals changes; nil until known.
     public private(set) var signalsModes: Bool?
     /// The longest `refresh` blocks the loop.
@@ -31,8 +35,13 @@ public final class MakoDoNotDisturb: DoNotDisturbSource {
     private let watch: DoNotDisturbServiceWatch<Bool>
 
     /// A source on `connection`, which must be attached to the daemon's loop.
-    public init(connection: Connection, log: Logger, refreshTimeout: Double = 0.5) {
+    /// `HOME` and `XDG_CONFIG_HOME`, to find mako's configuration.
+    private let environment: [String: String]
+
+    public init(connection: Connection, log: Logger, refreshTimeout: Double = 0.5,
+                environment: [String: String] = ProcessEnvironment.current.variables) {
         self.refreshTimeout = refreshTimeout
+        self.environment = environment
         watch = DoNotDisturbServiceWatch(connection: connection, service: Self.service, sourceName: name, log: log)
     }
 
@@ -40,7 +49,14 @@ public final class MakoDoNotDisturb: DoNotDisturbSource {
         let rule = PropertiesChange.rule(sender: Self.service, path: Self.path, interface: Self.interface)
         watch.start(read: { [weak self] done in self?.read(done) }, signals: [rule: { [weak self] message in
             self?.changed(message)
-        }], onChange: onChange)
+        }], onChange: { [weak self] in
+            // What the mode hides is read when it comes on: the user may have edited the file since.
+            if let self, self.watch.state == true {
+                self.holdsUrgentNotifications = MakoModeConfiguration.hidesCriticalNotificationsInDoNotDisturb(
+                    environment: self.environment) ? true : nil
+            }
+            onChange()
+        })
     }
 
     /// Reads the modes again where mako does not signal them (before 1.10), blocking at most

@@ -22,7 +22,7 @@ public final class SwayncDoNotDisturb: DoNotDisturbSource {
     static let signalNames: Set<MemberName> = ["SubscribeV2", "Subscribe"]
 
     public let name = "swaync"
-    public let holdsUrgentNotifications = false
+    public let holdsUrgentNotifications: Bool? = false
     public var isActive: Bool? { watch.state }
     private let watch: DoNotDisturbServiceWatch<Bool>
 

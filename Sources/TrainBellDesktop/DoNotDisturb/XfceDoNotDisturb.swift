@@ -26,7 +26,7 @@ public final class XfceDoNotDisturb: DoNotDisturbSource {
     static let notFound: Set<ErrorName> = ["org.xfce.Xfconf.Error.PropertyNotFound", "org.xfce.Xfconf.Error.ChannelNotFound"]
 
     public let name = "xfce"
-    public let holdsUrgentNotifications = false
+    public let holdsUrgentNotifications: Bool? = false
     public var isActive: Bool? { watch.state }
     private let watch: DoNotDisturbServiceWatch<Bool>
 

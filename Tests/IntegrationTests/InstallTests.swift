@@ -57,7 +57,13 @@ import Testing
                                               installation.prefix + "/lib/systemd/user/trainbelld.service"],
                                     environment: ["XDG_RUNTIME_DIR": runtime.path])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stderr.isEmpty, "\(result.stderr)")
+        // systemd-analyze also judges the other units it loads: mako and swaync both ship one with
+        // BusName=org.freedesktop.Notifications ("Two services allocated for the same bus name"),
+        // which is theirs to settle. Only what concerns trainbell's own unit counts.
+        let ours = result.stderr.split(separator: "\n").filter {
+            $0.contains("trainbell") || !$0.contains("org.freedesktop.Notifications")
+        }
+        #expect(ours.isEmpty, "\(result.stderr)")
     }
 
     /// The threshold: an overall exposure of at most 7.0 ("MEDIUM"; the unit scores 6.5). What keeps

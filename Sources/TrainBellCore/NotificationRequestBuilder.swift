@@ -51,7 +51,10 @@ public struct NotificationRequestBuilder: Sendable, Hashable {
 
         var summary = NotificationText.sanitized(event.title)
         if repeatCount > 1 { summary += " (×\(repeatCount))" }
-        var body = NotificationText.shortened(NotificationText.sanitized(event.message),
+        // A bubble shows a few hundred characters: only a prefix of a long message (a 1 MB traceback)
+        // is looked at, so the cost does not grow with its size.
+        let shown = NotificationText.prefix(event.message, maxUTF8Bytes: max(4_096, bodyMaxCharacters.multipliedReportingOverflow(by: 32).partialValue))
+        var body = NotificationText.shortened(NotificationText.sanitized(shown),
                                               maxCharacters: bodyMaxCharacters, maxLines: bodyMaxLines)
         if bodyMarkup { body = NotificationText.escapedForMarkup(body) }
 

@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            exclude: ["trainbell.5", "trainbell.conf.example"],
+            exclude: ["Configuration/trainbell.5", "Configuration/trainbell.conf.example"],
             swiftSettings: strict),
         .executableTarget(
             name: "trainbell",

@@ -4,13 +4,11 @@ import Logging
 import TrainBellCore
 import TrainBellDesktop
 
-/// The trainbell service: owns `org.trainbell.TrainBell1`, keeps jobs and history, and turns training
-/// events into desktop notifications. Everything runs on one `MainLoop`.
+/// The trainbell service: builds its components, connects them, owns `org.trainbell.TrainBell1` and
+/// runs the one main loop. What each component owns and who calls it: `README.md` beside this file.
 public final class Daemon {
-    public static let busName: BusName = "org.trainbell.TrainBell1"
-    public static let path: ObjectPath = "/org/trainbell/TrainBell1"
-    public static let interface: InterfaceName = "org.trainbell.TrainBell1"
-    public static let version = "0.1.0"
+    public static let busName = BusInterface.busName
+    public static let version = BusInterface.version
 
     /// What `main` passes in.
     public struct Options {
@@ -41,43 +39,25 @@ public final class Daemon {
         public var description: String { message }
     }
 
-    let options: Options
-    let log: Logger
-    let loop: MainLoop
-    let connection: Connection
-    let history: HistoryStore
-    var configuration: Configuration
-    let notifications: NotificationsClient
-    let notifier: Notifier
-    var root: ExportedObject!
-
-    var jobs: [String: Job] = [:]
-    var jobObjects: [String: ExportedObject] = [:]
-    /// Jobs whose progress changed since they were last saved (saved by a timer, not per step).
-    var unsavedJobs: Set<String> = []
-    var saveTimer: EventSource?
-    /// PropertiesChanged of a job at most ~10 times a second: when each was last sent, and the trailing one.
-    var lastJobAnnouncement: [String: Int64] = [:]
-    var pendingJobAnnouncement: [String: EventSource] = [:]
-    var pruneTimer: EventSource?
-    var doNotDisturb: DoNotDisturbService!
-    let launcher: LauncherEntryEmitter
-    let plasmaJobs: PlasmaJobTracker
-    let appResolver: AppIDResolver
-    var launcherBoard: LauncherBoard
-    var launcherCoalescers: [String: LauncherCoalescer] = [:]
-    var launcherTimers: [String: EventSource] = [:]
-    var launcherExpiryTimer: EventSource?
-    var launcherExpiryDeadline: Int64?
-    var lastPlasmaPercent: [String: UInt32] = [:]
-    /// The app of each recent caller (its pid does not change while it is connected).
-    var callerApps: [String: String?] = [:]
-    var exitCode: Int32 = 0
+    private let options: Options
+    private let log: Logger
+    private let loop: MainLoop
+    private let connection: Connection
+    private let history: HistoryStore
+    private let notifications: NotificationsClient
+    private let notifier: Notifier
+    private let doNotDisturb: DoNotDisturbService
+    private let registry: JobRegistry
+    private let launcher: LauncherPresenter
+    private let actions: ActionRunner
+    private let interface: BusInterface
+    private let lifecycle = Lifecycle()
 
     public init(options: Options, loop: MainLoop = .default, log: Logger) throws(Failure) {
         self.options = options
         self.log = log
         self.loop = loop
+        var configuration: Configuration
         do {
             configuration = try Configuration.load(from: options.configPath)
         } catch {
@@ -90,7 +70,7 @@ public final class Daemon {
         } catch {
             throw Failure(message: "cannot open the history: \(error)", exitCode: 1)
         }
-        do {
+        do throws(BusError) {
             if let address = options.address {
                 connection = try Connection(address: address)
             } else {
@@ -103,43 +83,78 @@ public final class Daemon {
         notifications = NotificationsClient(connection: connection)
         notifier = Notifier(client: notifications, history: history, builder: configuration.requestBuilder,
                             collapseWindow: configuration.errorCollapseWindow, log: log)
-        launcher = LauncherEntryEmitter(connection: connection, log: log)
-        plasmaJobs = PlasmaJobTracker(connection: connection, log: log)
-        appResolver = AppIDResolver(desktopFiles: DesktopFileIndex(environment: ProcessEnvironment.current.variables))
-        launcherBoard = LauncherBoard(flashDuration: configuration.completionFlashDuration)
         let desktop = getenv("XDG_CURRENT_DESKTOP").map { String(cString: $0) }
-        let monitor = DoNotDisturbMonitor(currentDesktop: desktop, log: log) { [unowned self] kind in
-            self.makeDoNotDisturbSource(kind)
-        }
-        doNotDisturb = DoNotDisturbService(monitor: monitor, loop: loop, log: log)
+        let connection = connection
+        doNotDisturb = DoNotDisturbService(monitor: DoNotDisturbMonitor(currentDesktop: desktop, log: log) { kind in
+            DoNotDisturbService.source(kind, connection: connection, log: log)
+        }, loop: loop, log: log)
+        registry = JobRegistry(connection: connection, loop: loop, history: history, log: log)
+        launcher = LauncherPresenter(connection: connection, loop: loop, log: log, settings: configuration.launcherSettings)
+        actions = ActionRunner(connection: connection, history: history, notifier: notifier,
+                               stateDirectory: options.stateDirectory, detailsCommand: configuration.detailsCommand,
+                               retryCommand: configuration.retryCommand, log: log)
+        let callerApps = CallerApps(connection: connection, resolver: AppIDResolver(
+            desktopFiles: DesktopFileIndex(environment: ProcessEnvironment.current.variables)))
+        interface = BusInterface(connection: connection, registry: registry, notifier: notifier, launcher: launcher,
+                                 doNotDisturb: doNotDisturb, callerApps: callerApps, history: history,
+                                 notifications: notifications, configuration: configuration, log: log)
     }
 
-    /// Exports the objects, then asks for the name (calls arriving during activation find the objects).
+    /// Connects the components, exports the objects, then asks for the name (calls arriving during
+    /// activation find the objects).
     public func start() throws(Failure) {
-        restoreJobs()
-        root = ExportedObject(path: Self.path, interfaces: [rootInterface], managesObjects: true)
-        connection.export(root)
-        for (id, job) in jobs.sorted(by: { $0.key < $1.key }) where jobObjects[id] == nil { exportJob(job) }
-
-        notifier.onRecord = { [weak self] record in self?.emitNotification(record) }
-        notifications.onServerChange = { [weak self] server in self?.serverChanged(server) }
-        startDoNotDisturb()
-        startLauncher()
-        notifications.onActionInvoked = { [weak self] id, key in self?.actionInvoked(serverID: id, key: key) }
-        notifications.onNotificationClosed = { [weak self] id, reason in
-            guard let self else { return }
-            if let sender = self.notifier.origins[id]?.sender {
-                try? self.connection.emitSignal(path: Self.path, interface: Self.interface, member: "NotificationClosed",
-                                                [.uint32(id), .uint32(reason)], destination: sender)
-            }
-            self.notifier.closed(id)
-        }
+        connect()
+        registry.restore()
+        interface.export()
+        doNotDisturb.start()
+        launcher.start()
+        actions.start(notifications)
         do {
             try notifications.start()
         } catch {
             log.warning("cannot follow the notification server: \(error)")
         }
+        try requestName()
+        loop.addUnixSignal(SIGHUP) { [weak self] in
+            self?.reload()
+            return true
+        }
+        for signal in [SIGTERM, SIGINT] {
+            loop.addUnixSignal(signal) { [weak self] in
+                self?.log.info("stopping on signal \(signal)")
+                self?.stop(exitCode: 0)
+                return false
+            }
+        }
+        prune()
+        // Retention is applied once a day while running, and at every start.
+        lifecycle.pruneTimer = loop.addTimeout(seconds: 86_400) { [weak self] in
+            self?.prune()
+            return true
+        }
+        log.info("trainbelld \(Self.version) serving \(Self.busName) on \(options.address ?? "the session bus")")
+    }
 
+    /// Who tells whom: every callback between components is set here, and only here.
+    private func connect() {
+        let (interface, notifier, doNotDisturb, launcher) = (interface, notifier, doNotDisturb, launcher)
+        let configuration = interface.configuration
+        notifier.policy.sendsDigest = configuration.sendsDigest
+        notifier.policy.templates = configuration.composer.templates
+        notifier.onRecord = { [unowned interface] in interface.emitNotification($0) }
+        notifier.beforeDecision = { [unowned doNotDisturb] in doNotDisturb.refresh() }
+        notifier.onHeld = { [unowned doNotDisturb] in doNotDisturb.recordHeld() }
+        doNotDisturb.holdsRecords = { [unowned notifier] in notifier.holdsRecords }
+        doNotDisturb.onChange = { [weak self] status in self?.doNotDisturbChanged(status) }
+        doNotDisturb.quietHours = configuration.quietHours
+        registry.onForget = { [unowned notifier, unowned launcher] key in
+            notifier.forget(jobID: key)
+            launcher.forget(jobID: key)
+        }
+        launcher.onPlasmaCancel = { [unowned interface] job in interface.emit("ActionInvoked", [.string(job), .string("cancel")]) }
+        actions.emit = { [unowned interface] member, arguments, destination in interface.emit(member, arguments, to: destination) }
+        interface.reload = { [unowned self] in self.reload() }
+        notifications.onServerChange = { [weak self] server in self?.serverChanged(server) }
         connection.onDisconnect = { [weak self] in
             self?.log.error("lost the connection to the session bus; exiting so that the service manager restarts trainbelld")
             self?.stop(exitCode: 1)
@@ -149,7 +164,9 @@ public final class Daemon {
             self?.log.notice("another trainbelld took \(name) over (--replace); exiting")
             self?.stop(exitCode: 0)
         }
+    }
 
+    private func requestName() throws(Failure) {
         var flags: NameRequestFlags = [.doNotQueue, .allowReplacement]
         if options.replace { flags.insert(.replaceExisting) }
         let result: NameRequestResult
@@ -165,51 +182,34 @@ public final class Daemon {
             let pid = connection.processID(of: Self.busName.rawValue).map { " owned by PID \($0)" } ?? ""
             throw Failure(message: "the name \(Self.busName) is already\(pid): is trainbelld already running? (use --replace to take over)", exitCode: 2)
         }
-
-        loop.addUnixSignal(SIGHUP) { [weak self] in
-            self?.reload()
-            return true
-        }
-        for signal in [SIGTERM, SIGINT] {
-            loop.addUnixSignal(signal) { [weak self] in
-                self?.log.info("stopping on signal \(signal)")
-                self?.stop(exitCode: 0)
-                return false
-            }
-        }
-        prune()
-        // Retention is applied once a day while running, and at every start.
-        pruneTimer = loop.addTimeout(seconds: 86_400) { [weak self] in
-            self?.prune()
-            return true
-        }
-        log.info("trainbelld \(Self.version) serving \(Self.busName) on \(options.address ?? "the session bus")")
     }
 
     /// Runs until a signal or a lost bus stops it; returns the exit code.
     public func run() -> Int32 {
         loop.run()
-        return exitCode
+        return lifecycle.exitCode
     }
 
-    func stop(exitCode: Int32) {
-        self.exitCode = exitCode
-        saveUnsavedJobs()
+    private func stop(exitCode: Int32) {
+        lifecycle.exitCode = exitCode
+        registry.saveUnsaved()
         connection.flush()
         loop.quit()
     }
 
     /// Re-reads the configuration (`Reload`, SIGHUP); a bad file keeps the last good one.
     @discardableResult
-    func reload() -> Result<Void, TrainBellError> {
+    private func reload() -> Result<Void, TrainBellError> {
         do {
             let fresh = try Configuration.load(from: options.configPath)
-            configuration = fresh
+            interface.configuration = fresh
             notifier.builder = fresh.requestBuilder
             notifier.collapser = ErrorCollapser(window: fresh.errorCollapseWindow)
             notifier.policy.sendsDigest = fresh.sendsDigest
             notifier.policy.templates = fresh.composer.templates
-            launcherBoard.flashDuration = fresh.completionFlashDuration
+            launcher.settings = fresh.launcherSettings
+            actions.detailsCommand = fresh.detailsCommand
+            actions.retryCommand = fresh.retryCommand
             doNotDisturb.quietHours = fresh.quietHours
             for warning in fresh.warnings { log.warning("\(warning)") }
             log.info("configuration reloaded from \(options.configPath)")
@@ -220,12 +220,9 @@ public final class Daemon {
         }
     }
 
-    /// Jobs kept in memory (and exported) at most; ended ones go first, after a day.
-    static let maximumJobs = 10_000
-    static let endedJobLifetime: Int64 = 86_400_000_000
-
-    func prune() {
-        evictEndedJobs(olderThan: Clock.now() - Self.endedJobLifetime)
+    private func prune() {
+        registry.forgetEnded(olderThan: Clock.now() - JobRegistry.endedJobLifetime)
+        let configuration = interface.configuration
         do {
             let removed = try history.prune(maxRecords: configuration.historyMaxRecords ?? Int.max,
                                             maxAge: configuration.historyMaxAge ?? Int64.max, now: Clock.now())
@@ -235,31 +232,7 @@ public final class Daemon {
         }
     }
 
-    /// Forgets ended jobs last updated before `cutoff` (they stay in the history): unexported, and
-    /// every per-job table cleared, so a trainer that makes millions of ids cannot grow the daemon.
-    func evictEndedJobs(olderThan cutoff: Int64) {
-        let ended = jobs.values.filter { $0.state != .running && $0.updatedAt < cutoff }.map(\.id.rawValue)
-        if !ended.isEmpty { saveUnsavedJobs() }
-        for key in ended {
-            jobs.removeValue(forKey: key)
-            if let object = jobObjects.removeValue(forKey: key) { connection.unexport(object.path) }
-            lastJobAnnouncement.removeValue(forKey: key)
-            pendingJobAnnouncement.removeValue(forKey: key)?.cancel()
-            lastPlasmaPercent.removeValue(forKey: key)
-            notifier.forget(jobID: key)
-        }
-        if !ended.isEmpty { log.debug("forgot \(ended.count) ended jobs (their history stays)") }
-    }
-
-    /// Room for one more job, or a clear error.
-    func makeRoomForJob() throws(TrainBellError) {
-        guard jobs.count >= Self.maximumJobs else { return }
-        evictEndedJobs(olderThan: Int64.max)
-        guard jobs.count >= Self.maximumJobs else { return }
-        throw .limitsExceeded("\(jobs.count) jobs are running, the most trainbelld keeps; end some with CompleteJob or CancelJob")
-    }
-
-    func serverChanged(_ server: NotificationServer?) {
+    private func serverChanged(_ server: NotificationServer?) {
         if let server {
             log.info("notification server: \(server.name) \(server.version) (\(server.capabilities.sorted().joined(separator: " ")))")
         } else {
@@ -267,11 +240,18 @@ public final class Daemon {
         }
         doNotDisturb.serverChanged(server)
         notifier.serverChanged(server)
-        root?.emitPropertiesChanged(Self.interface, ["NotificationServer"])
+        interface.changed(["NotificationServer"])
     }
 
-    func emitNotification(_ record: NotificationRecord) {
-        log.debug("notification \(record.id) of job \(record.jobID): \(record.event.type.rawValue) \"\(record.event.title)\" \(record.delivery.rawValue), server id \(record.serverID)")
-        try? root?.emit(Self.interface, "NotificationEmitted", [.string(record.jobID), record.busValue])
+    private func doNotDisturbChanged(_ status: DoNotDisturbStatus) {
+        guard notifier.updateDoNotDisturb(status, now: Clock.now()) else { return }
+        log.info("Do Not Disturb \(status.active ? "on" : "off") (\(status.source))")
+        interface.changed(["DoNotDisturb", "DoNotDisturbSource"])
+    }
+
+    /// What the daemon's run holds besides its components: the retention timer and the exit code.
+    private final class Lifecycle {
+        var pruneTimer: EventSource?
+        var exitCode: Int32 = 0
     }
 }

@@ -614,6 +614,6 @@ import TrainBellCore
 @Suite struct EstimateTests {
     @Test(arguments: [(30.0, "30 s"), (600.0, "10 min"), (7200.0, "2 h"), (1e30, "more than 100 days"), (Double.nan, "more than 100 days"), (Double.infinity, "more than 100 days")])
     func remainingTimeIsWordedWithoutTrapping(_ seconds: Double, _ text: String) {
-        #expect(Daemon.duration(seconds) == text)
+        #expect(LauncherPresenter.duration(seconds) == text)
     }
 }

@@ -133,6 +133,23 @@ final class DoNotDisturbService {
         }
     }
 
+    /// The source of each desktop (DESIGN.md section 5), on the daemon's bus and main loop.
+    static func source(_ kind: DoNotDisturbSourceKind, connection: Connection, log: Logger) -> DoNotDisturbSource? {
+        func settings(_ setting: DoNotDisturbSetting) -> DoNotDisturbSource? {
+            GSettingsDoNotDisturb.isAvailable(setting) ? GSettingsDoNotDisturb(setting, log: log) : nil
+        }
+        switch kind {
+        case .gnome: return settings(.gnome)
+        case .cinnamon: return settings(.cinnamon)
+        case .mate: return settings(.mate)
+        case .kde: return KdeDoNotDisturb(connection: connection, log: log)
+        case .dunst: return DunstDoNotDisturb(connection: connection, log: log)
+        case .mako: return MakoDoNotDisturb(connection: connection, log: log)
+        case .swaync: return SwayncDoNotDisturb(connection: connection, log: log)
+        case .xfce: return XfceDoNotDisturb(connection: connection, log: log)
+        }
+    }
+
     /// Minutes since local midnight.
     static func minuteOfDay() -> Int {
         var t = time(nil)

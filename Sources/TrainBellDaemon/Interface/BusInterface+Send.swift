@@ -1,7 +1,7 @@
 import DBus
 import TrainBellCore
 
-extension Daemon {
+extension BusInterface {
     /// `Send`: a caller's own notification (notify-send style) through the same policy and history.
     func send(_ call: MethodCall, reply: PendingReply) {
         do {

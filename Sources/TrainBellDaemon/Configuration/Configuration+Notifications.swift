@@ -7,3 +7,11 @@ extension Configuration {
                                    bodyMaxCharacters: bodyMaxCharacters, bodyMaxLines: bodyMaxLines)
     }
 }
+
+extension Configuration {
+    /// What the launcher presenter takes from `[launcher]`.
+    var launcherSettings: LauncherPresenter.Settings {
+        LauncherPresenter.Settings(updatesPerSecond: launcherUpdatesPerSecond, flashDuration: completionFlashDuration,
+                                   usesPlasmaJobs: usesKDEJobTracker)
+    }
+}

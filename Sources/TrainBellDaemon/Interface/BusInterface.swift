@@ -1,9 +1,76 @@
 import DBus
+import Logging
 import TrainBellCore
+import TrainBellDesktop
 
-extension Daemon {
+/// The bus interface: the root object `/org/trainbell/TrainBell1` with `org.trainbell.TrainBell1`,
+/// its method table (decode, validate, then call the components that act) and its properties and
+/// signals. It holds no state of its own but the configuration the methods apply.
+final class BusInterface {
+    static let busName: BusName = "org.trainbell.TrainBell1"
+    static let path: ObjectPath = "/org/trainbell/TrainBell1"
+    static let interface: InterfaceName = "org.trainbell.TrainBell1"
+    static let version = "0.1.0"
+
+    let connection: Connection
+    let registry: JobRegistry
+    let notifier: Notifier
+    let launcher: LauncherPresenter
+    let doNotDisturb: DoNotDisturbService
+    let callerApps: CallerApps
+    let history: HistoryStore
+    let notifications: NotificationsClient
+    let log: Logger
+    /// The configuration the methods apply (milestones, templates, the default app…).
+    var configuration: Configuration
+    /// `Reload`: the daemon reads the configuration again.
+    var reload: (() -> Result<Void, TrainBellError>)?
+    private(set) var root: ExportedObject!
+
+    init(connection: Connection, registry: JobRegistry, notifier: Notifier, launcher: LauncherPresenter,
+         doNotDisturb: DoNotDisturbService, callerApps: CallerApps, history: HistoryStore,
+         notifications: NotificationsClient, configuration: Configuration, log: Logger) {
+        self.connection = connection
+        self.registry = registry
+        self.notifier = notifier
+        self.launcher = launcher
+        self.doNotDisturb = doNotDisturb
+        self.callerApps = callerApps
+        self.history = history
+        self.notifications = notifications
+        self.configuration = configuration
+        self.log = log
+    }
+
+    /// Exports the root object (before the name is requested: calls that come during activation find it).
+    func export() {
+        root = ExportedObject(path: Self.path, interfaces: [table], managesObjects: true)
+        connection.export(root)
+    }
+
+    /// Announces that root properties changed.
+    func changed(_ properties: [MemberName]) {
+        root?.emitPropertiesChanged(Self.interface, properties)
+    }
+
+    /// Emits a root signal, to everyone or to `destination` only.
+    func emit(_ member: MemberName, _ arguments: [DBusValue], to destination: String? = nil) {
+        if let destination {
+            try? connection.emitSignal(path: Self.path, interface: Self.interface, member: member, arguments,
+                                       destination: destination)
+        } else {
+            try? root?.emit(Self.interface, member, arguments)
+        }
+    }
+
+    /// `NotificationEmitted` for a decided record.
+    func emitNotification(_ record: NotificationRecord) {
+        log.debug("notification \(record.id) of job \(record.jobID): \(record.event.type.rawValue) \"\(record.event.title)\" \(record.delivery.rawValue), server id \(record.serverID)")
+        emit("NotificationEmitted", [.string(record.jobID), record.busValue])
+    }
+
     /// `org.trainbell.TrainBell1`: one table for dispatch and introspection (DESIGN.md section 3).
-    var rootInterface: Interface {
+    private var table: Interface {
         let options: DBusType = .dictionary(key: .string, value: .variant)
         return Interface(Self.interface, documentation: "trainbell: desktop notifications for machine-learning training.", methods: [
             Method("StartJob", in: [Argument("id", .string), Argument("title", .string), Argument("total_steps", .uint64),
@@ -80,7 +147,7 @@ extension Daemon {
             },
             Method("Reload", documentation: "Re-reads the configuration file (also on SIGHUP).") { [unowned self] _ in
                 try self.guarded { () throws(TrainBellError) in
-                    try self.reload().get()
+                    try (self.reload?() ?? .success(())).get()
                     return []
                 }
             },
@@ -97,7 +164,7 @@ extension Daemon {
                 .string(self.notifications.server?.name ?? "")
             },
             Property("ActiveJobs", .uint32, documentation: "Jobs that are running.") { [unowned self] in
-                .uint32(UInt32(clamping: self.jobs.values.filter { $0.state == .running }.count))
+                .uint32(UInt32(clamping: self.registry.runningCount))
             },
         ], signals: [
             SignalDeclaration("NotificationEmitted", [Argument("job_id", .string), Argument("notification", options)],

@@ -37,7 +37,7 @@ enum JobObject {
                 .array(.uint32, $0.milestones.sent.map { .uint32(UInt32(clamping: $0)) })
             },
             property("LastError", .string, "The message of the last ReportError (its first 4 KiB), or \"\".") {
-                .string(String(($0.lastError ?? "").utf8.prefix(4096)) ?? String(($0.lastError ?? "").prefix(1024)))
+                .string($0.lastError ?? "")
             },
             property("AppId", .string, "The desktop entry id whose launcher shows this job, or \"\".") { .string($0.appID ?? "") },
             property("StartedAt", .int64, "When this run started, microseconds since the epoch.") { .int64($0.startedAt) },

@@ -1,0 +1,174 @@
+import DBus
+import TrainBellCore
+
+extension BusInterface {
+    func startJob(_ rawID: String, title: String, total: UInt64, options: OptionMap, caller: String) throws(TrainBellError) -> ObjectPath {
+        let id = try BusArguments.jobID(rawID)
+        guard total > 0 else {
+            throw .invalidArgument("total_steps must be at least 1 (got 0); report progress with ReportProgress(id, step, total) when the total is not known yet")
+        }
+        var milestones = configuration.milestones
+        if let values = try options.integers("milestones") {
+            do { milestones = try MilestoneSet(values) } catch { throw TrainBellError.from(error, argument: "option 'milestones'") }
+        }
+        let appID = self.appID(requested: try options.string("app-id"), caller: caller, job: id.rawValue, waitForCaller: true)
+        let icon = try options.string("icon")
+        let job = Job.start(id: id, title: BusArguments.title(title), totalSteps: total, appID: appID,
+                            icon: icon, milestones: milestones, now: Clock.now())
+        try registry.add(job)
+        notifier.forget(jobID: id.rawValue)
+        changed(["ActiveJobs"])
+        launcher.show(job)
+        return JobObject.path(of: id)
+    }
+
+    func reportProgress(_ rawID: String, current: UInt64, total: UInt64, caller: String) throws(TrainBellError) {
+        let key: String
+        if registry[rawID] != nil {
+            key = rawID
+        } else {
+            // An unknown id starts a job titled by its id.
+            let id = try BusArguments.jobID(rawID)
+            key = id.rawValue
+            try registry.add(Job.start(id: id, title: id.rawValue, totalSteps: total,
+                                       appID: appID(requested: nil, caller: caller, job: key),
+                                       milestones: configuration.milestones, now: Clock.now()))
+            changed(["ActiveJobs"])
+        }
+        let now = Clock.now()
+        let wasRunning = registry[key]?.state == .running
+        let composer = configuration.composer
+        guard let event = registry.update(key, { $0.reportProgress(current: current, total: total, now: now, composer: composer) }) ?? nil else {
+            // The hot path: no notification; saved by the timer, announced at most ~10 times a second.
+            registry.changed(key)
+            if !wasRunning && registry[key]?.state == .running { changed(["ActiveJobs"]) }
+            if let job = registry[key] { launcher.show(job) }
+            return
+        }
+        try notify(event, key: key, now: now)
+        if let job = registry[key] { launcher.show(job, event: event) }
+        if event.type == .completion { changed(["ActiveJobs"]) }
+    }
+
+    func reportError(_ rawID: String, message: String, type: String, urgency: String, caller: String = "") throws(TrainBellError) -> UInt64 {
+        let errorType = try BusArguments.errorType(type)
+        let requested = try BusArguments.urgency(urgency)
+        let message = BusArguments.message(message)
+        let key = try existingOrNewJob(rawID, caller: caller)
+        let now = Clock.now()
+        let composer = configuration.composer
+        guard let event = registry.update(key, {
+            $0.reportError(message: message, type: errorType, urgency: requested, now: now, composer: composer)
+        }) else { return 0 }
+        let record = try notify(event, key: key, now: now)
+        if let job = registry[key] { launcher.show(job, event: event) }
+        changed(["ActiveJobs"])
+        return record.id
+    }
+
+    func reportWarning(_ rawID: String, message: String, caller: String = "") throws(TrainBellError) -> UInt64 {
+        let message = BusArguments.message(message)
+        let key = try existingOrNewJob(rawID, caller: caller)
+        let now = Clock.now()
+        let composer = configuration.composer
+        guard let event = registry.update(key, { $0.reportWarning(message: message, now: now, composer: composer) }) else { return 0 }
+        return try notify(event, key: key, now: now).id
+    }
+
+    func completeJob(_ rawID: String, message: String) throws(TrainBellError) -> UInt64 {
+        _ = try BusArguments.jobID(rawID)
+        let message = BusArguments.message(message)
+        guard registry[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
+        let now = Clock.now()
+        let composer = configuration.composer
+        let event = registry.update(rawID, { $0.complete(message: message, now: now, composer: composer) }) ?? nil
+        defer {
+            if let job = registry[rawID] { launcher.show(job, event: event) }
+            changed(["ActiveJobs"])
+        }
+        guard let event else {
+            registry.saveAndAnnounce(rawID)
+            return 0
+        }
+        return try notify(event, key: rawID, now: now).id
+    }
+
+    func cancelJob(_ rawID: String) throws(TrainBellError) {
+        _ = try BusArguments.jobID(rawID)
+        guard registry[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
+        registry.update(rawID) { $0.cancel(now: Clock.now()) }
+        notifier.forget(jobID: rawID)
+        registry.saveAndAnnounce(rawID)
+        if let job = registry[rawID] { launcher.show(job) }
+        changed(["ActiveJobs"])
+    }
+
+    func setProgress(_ appID: String, value: Double) throws(TrainBellError) {
+        guard !appID.isEmpty, appID.utf8.count <= 255, !appID.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw .invalidArgument("app_id '\(BusArguments.printable(appID))' is not accepted: a desktop entry id such as org.gnome.Terminal (with or without .desktop), at most 255 bytes")
+        }
+        guard value.isFinite, value == -1 || (0...1).contains(value) else {
+            throw .invalidArgument("value \(value) is not accepted: 0.0 to 0.99 shows progress, 1.0 completes, -1 removes")
+        }
+        launcher.setProgress(appID: appID, value: value)
+    }
+
+    /// A reply holds at most this much text: the newest records that fit (the bus refuses messages
+    /// over 128 MiB, and would disconnect the daemon for one).
+    static let maximumReplyText = 32 << 20
+
+    func notifications(of rawID: String) throws(TrainBellError) -> DBusValue {
+        if !rawID.isEmpty { _ = try BusArguments.jobID(rawID) }
+        let recordType: DBusType = .dictionary(key: .string, value: .variant)
+        let records: [NotificationRecord]
+        do { records = try history.records(jobID: rawID.isEmpty ? nil : rawID) } catch {
+            throw .failed("cannot read the history: \(error)")
+        }
+        if !rawID.isEmpty && registry[rawID] == nil && records.isEmpty { throw .unknownJob(BusArguments.printable(rawID)) }
+        var budget = Self.maximumReplyText
+        var kept: [NotificationRecord] = []
+        for record in records.reversed() {
+            budget -= record.event.message.utf8.count + record.event.title.utf8.count + 256
+            if budget < 0 { break }
+            kept.append(record)
+        }
+        return .array(recordType, kept.reversed().map(\.busValue))
+    }
+
+    /// The key of job `rawID`, started (titled by its id) when unknown.
+    private func existingOrNewJob(_ rawID: String, caller: String) throws(TrainBellError) -> String {
+        if registry[rawID] != nil { return rawID }
+        let id = try BusArguments.jobID(rawID)
+        try registry.add(Job.start(id: id, title: id.rawValue, totalSteps: 0,
+                                   appID: appID(requested: nil, caller: caller, job: id.rawValue),
+                                   milestones: configuration.milestones, now: Clock.now()))
+        return id.rawValue
+    }
+
+    /// Saves the job (its milestones are in the history before the notification goes out), then delivers.
+    @discardableResult
+    private func notify(_ event: NotificationEvent, key: String, now: Int64) throws(TrainBellError) -> NotificationRecord {
+        guard let job = registry[key] else { throw .unknownJob(key) }
+        registry.saveAndAnnounce(key)
+        do {
+            return try notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
+        } catch {
+            log.error("cannot deliver a notification of job \(key): \(error)")
+            throw .failed("the notification could not be delivered: \(error)")
+        }
+    }
+
+    /// The app whose dock icon shows a new job: the trainer's choice or the configured default; else
+    /// the caller's own app. A job started by its first report gets its app when the background
+    /// lookup answers.
+    private func appID(requested: String?, caller: String, job: String, waitForCaller: Bool = false) -> String? {
+        if let requested, !requested.isEmpty { return requested }
+        if let configured = configuration.defaultAppID, !configured.isEmpty { return configured }
+        return callerApps.app(of: caller, wait: waitForCaller) { [weak self] app in
+            guard let self, let current = self.registry[job], current.appID == nil else { return }
+            self.registry.update(job) { $0.appID = app }
+            self.registry.saveAndAnnounce(job)
+            if let updated = self.registry[job] { self.launcher.show(updated) }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import DBus
+import TrainBellDesktop
+
+/// The app of each caller on the bus: its systemd scope or launch environment, when a desktop file
+/// exists for it (`AppIDResolver`). Kept per unique name (a caller's pid does not change while it is
+/// connected), at most `capacity` of them.
+final class CallerApps {
+    static let capacity = 256
+
+    private let connection: Connection
+    private let resolver: AppIDResolver
+    private var known: [String: String?] = [:]
+
+    init(connection: Connection, resolver: AppIDResolver) {
+        self.connection = connection
+        self.resolver = resolver
+    }
+
+    /// The app of `caller`. With `wait`, looked up at once: the caller waits for its answer (as
+    /// `StartJob`'s does), so its process is still there to read — a short call to the bus daemon,
+    /// not to a peer. Without, the lookup runs in the background: nil now, and `later` gets the app
+    /// when the answer comes (and the caller had one).
+    func app(of caller: String, wait: Bool, later: @escaping (String) -> Void = { _ in }) -> String? {
+        guard !caller.isEmpty else { return nil }
+        if let app = known[caller] { return app }
+        if wait {
+            guard let pid = connection.processID(of: caller) else { return nil }
+            return remember(caller, resolver.resolve(pid: pid)?.appID)
+        }
+        connection.callAsync(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: .bus,
+                             member: "GetConnectionUnixProcessID", [.string(caller)], timeout: 5) { [weak self] result in
+            guard let self, case .uint32(let pid)? = (try? result.get())?.first else { return }
+            if let app = self.remember(caller, self.resolver.resolve(pid: pid)?.appID) { later(app) }
+        }
+        return nil
+    }
+
+    private func remember(_ caller: String, _ app: String?) -> String? {
+        if known.count >= Self.capacity { known.removeAll() }
+        known[caller] = .some(app)
+        return app
+    }
+}

@@ -1,0 +1,174 @@
+import DBus
+import Logging
+import TrainBellCore
+
+/// The jobs the daemon knows: their state, their bus objects, their saving to the history and the
+/// pacing of their `PropertiesChanged`.
+///
+/// A job and its object exist whether or not the history took it (a full disk): a failed save is
+/// logged, and the save timer tries again. Progress, which may come every training step, is saved by
+/// that timer (at most once a second) and announced at most ~10 times a second, the last state always.
+final class JobRegistry {
+    /// Announcements of one job's properties are at least this far apart (µs).
+    static let announcementInterval: Int64 = 100_000
+    /// Jobs kept in memory (and exported) at most; ended ones go first.
+    static let maximumJobs = 10_000
+    /// Ended jobs are forgotten (their history stays) a day after their last change.
+    static let endedJobLifetime: Int64 = 86_400_000_000
+
+    private let connection: Connection
+    private let loop: MainLoop
+    private let history: HistoryStore
+    private let log: Logger
+
+    private var jobs: [String: Job] = [:]
+    private var objects: [String: ExportedObject] = [:]
+    /// Jobs changed since they were last saved.
+    private var unsaved: Set<String> = []
+    private var saveTimer: EventSource?
+    private var lastAnnouncement: [String: Int64] = [:]
+    private var pendingAnnouncement: [String: EventSource] = [:]
+
+    /// Called with the id of every job forgotten, so the others forget it too.
+    var onForget: ((String) -> Void)?
+
+    init(connection: Connection, loop: MainLoop, history: HistoryStore, log: Logger) {
+        self.connection = connection
+        self.loop = loop
+        self.history = history
+        self.log = log
+    }
+
+    subscript(key: String) -> Job? { jobs[key] }
+
+    var count: Int { jobs.count }
+    var runningCount: Int { jobs.values.reduce(0) { $0 + ($1.state == .running ? 1 : 0) } }
+
+    /// Jobs saved by an earlier run, exported again (after `restore`, before the name is taken).
+    func restore() {
+        do {
+            for job in try history.jobs() { jobs[job.id.rawValue] = job }
+            if !jobs.isEmpty { log.info("restored \(jobs.count) jobs from the history") }
+        } catch {
+            log.error("cannot restore jobs from the history: \(error)")
+        }
+        for key in jobs.keys.sorted() where objects[key] == nil { export(key) }
+    }
+
+    /// Adds or replaces `job` (a new run), saves it and exports or announces it.
+    func add(_ job: Job) throws(TrainBellError) {
+        let key = job.id.rawValue
+        if jobs[key] == nil { try makeRoom() }
+        jobs[key] = job
+        save(key)
+        if objects[key] == nil {
+            export(key)
+        } else {
+            announce(key, immediately: true)
+        }
+    }
+
+    /// Changes job `key` in place; nil when there is no such job.
+    @discardableResult
+    func update<Result>(_ key: String, _ change: (inout Job) -> Result) -> Result? {
+        guard jobs[key] != nil else { return nil }
+        return change(&jobs[key]!)
+    }
+
+    /// Saves job `key` now and announces it at once: before a notification of it goes out.
+    func saveAndAnnounce(_ key: String) {
+        save(key)
+        announce(key, immediately: true)
+    }
+
+    /// Marks job `key` changed: saved by the timer, announced at most ~10 times a second (the hot path).
+    func changed(_ key: String) {
+        unsaved.insert(key)
+        scheduleSave()
+        announce(key)
+    }
+
+    /// Saves what changed; what fails stays marked and is tried again.
+    func saveUnsaved() {
+        for key in unsaved.sorted() { save(key) }
+        if !unsaved.isEmpty { scheduleSave() }
+    }
+
+    /// Forgets ended jobs last changed before `cutoff` (they stay in the history): unexported, and
+    /// every table of theirs cleared, so a trainer that makes millions of ids cannot grow the daemon.
+    func forgetEnded(olderThan cutoff: Int64) {
+        let ended = jobs.values.filter { $0.state != .running && $0.updatedAt < cutoff }.map(\.id.rawValue)
+        guard !ended.isEmpty else { return }
+        saveUnsaved()
+        for key in ended {
+            jobs.removeValue(forKey: key)
+            unsaved.remove(key)
+            if let object = objects.removeValue(forKey: key) { connection.unexport(object.path) }
+            lastAnnouncement.removeValue(forKey: key)
+            pendingAnnouncement.removeValue(forKey: key)?.cancel()
+            onForget?(key)
+        }
+        log.debug("forgot \(ended.count) ended jobs (their history stays)")
+    }
+
+    /// Room for one more job, or a clear error.
+    private func makeRoom() throws(TrainBellError) {
+        guard jobs.count >= Self.maximumJobs else { return }
+        forgetEnded(olderThan: Int64.max)
+        guard jobs.count >= Self.maximumJobs else { return }
+        throw .limitsExceeded("\(jobs.count) jobs are running, the most trainbelld keeps; end some with CompleteJob or CancelJob")
+    }
+
+    /// Saves job `key`; when the history cannot, the job lives on and the timer tries again.
+    private func save(_ key: String) {
+        guard let job = jobs[key] else {
+            unsaved.remove(key)
+            return
+        }
+        do {
+            try history.save(job)
+            unsaved.remove(key)
+        } catch {
+            if !unsaved.contains(key) { log.error("cannot save job \(job.id): \(error); kept in memory, tried again") }
+            unsaved.insert(key)
+            scheduleSave()
+        }
+    }
+
+    private func scheduleSave() {
+        guard saveTimer == nil else { return }
+        saveTimer = loop.addTimeout(milliseconds: 1_000) { [weak self] in
+            self?.saveTimer = nil
+            self?.saveUnsaved()
+            return false
+        }
+    }
+
+    private func export(_ key: String) {
+        guard let job = jobs[key] else { return }
+        let object = ExportedObject(path: JobObject.path(of: job.id), interfaces: [
+            JobObject.table { [weak self] in self?.jobs[key] },
+        ])
+        objects[key] = object
+        connection.export(object)
+    }
+
+    /// PropertiesChanged of a job, at most ~10 a second, the last state always announced.
+    private func announce(_ key: String, immediately: Bool = false) {
+        let now = Clock.now()
+        let last = lastAnnouncement[key] ?? 0
+        if immediately || now - last >= Self.announcementInterval {
+            pendingAnnouncement.removeValue(forKey: key)?.cancel()
+            lastAnnouncement[key] = now
+            objects[key]?.emitPropertiesChanged(JobObject.interface, JobObject.propertyNames)
+            return
+        }
+        guard pendingAnnouncement[key] == nil else { return }
+        let wait = UInt32(clamping: max(1, (Self.announcementInterval - (now - last)) / 1_000))
+        pendingAnnouncement[key] = loop.addTimeout(milliseconds: wait) { [weak self] in
+            self?.pendingAnnouncement.removeValue(forKey: key)
+            self?.announce(key, immediately: true)
+            return false
+        }
+    }
+}

@@ -1,6 +1,6 @@
 extension StringProtocol {
     /// The text without white space (and newlines) at either end.
-    var trimmingWhitespace: SubSequence {
+    public var trimmingWhitespace: SubSequence {
         guard let first = firstIndex(where: { !$0.isWhitespace }),
             let last = lastIndex(where: { !$0.isWhitespace })
         else { return self[endIndex...] }

@@ -99,7 +99,7 @@ struct ConfigurationKey: Sendable {
                 return []
             },
             ConfigurationKey("dnd", "quiet-hours") { value, configuration throws(ValidationError) in
-                let trimmed = value.trimmingSpaces
+                let trimmed = value.trimmingWhitespace
                 configuration.quietHours = trimmed.isEmpty ? nil : try QuietHours(parsing: String(trimmed))
                 return []
             },
@@ -220,7 +220,7 @@ struct ConfigurationKey: Sendable {
     }
 
     private static func actionCommand(_ value: String) throws(ValidationError) -> ActionCommand? {
-        value.trimmingSpaces.isEmpty ? nil : try ActionCommand(parsing: value)
+        value.trimmingWhitespace.isEmpty ? nil : try ActionCommand(parsing: value)
     }
 
     private static func placeholderWarnings(_ command: ActionCommand?) -> [String] {

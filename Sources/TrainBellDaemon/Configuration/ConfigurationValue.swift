@@ -11,7 +11,7 @@ enum ConfigurationValue {
         _ text: String, in range: ClosedRange<Int>, accepted: String? = nil
     ) throws(ValidationError) -> Int {
         let accepted = accepted ?? "a whole number from \(range.lowerBound) to \(range.upperBound)"
-        let trimmed = text.trimmingSpaces
+        let trimmed = text.trimmingWhitespace
         guard let number = Int(trimmed) else {
             let digits = trimmed.first == "-" || trimmed.first == "+" ? trimmed.dropFirst() : trimmed
             let isTooLong = !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
@@ -39,12 +39,12 @@ enum ConfigurationValue {
 
     /// `true` or `false`; also `yes`/`no`, `on`/`off`, `1`/`0`, in any case.
     static func boolean(_ text: String) throws(ValidationError) -> Bool {
-        switch text.trimmingSpaces.lowercased() {
+        switch text.trimmingWhitespace.lowercased() {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
         default:
             throw ValidationError(
-                "\(ConfigurationFile.quoted(text.trimmingSpaces.unicodeScalars)) is not a boolean; "
+                "\(ConfigurationFile.quoted(text.trimmingWhitespace.unicodeScalars)) is not a boolean; "
                     + "accepted: \(acceptedBooleans)")
         }
     }
@@ -56,7 +56,7 @@ enum ConfigurationValue {
     /// items are skipped, so `25;50;` is `25;50`. 100 is always added.
     static func milestones(_ text: String) throws(ValidationError) -> MilestoneSet {
         var percentages: [Int] = []
-        for item in text.split(separator: ";") where !item.trimmingSpaces.isEmpty {
+        for item in text.split(separator: ";") where !item.trimmingWhitespace.isEmpty {
             percentages.append(try wholeNumber(String(item), in: 1...100, accepted: acceptedPercentages))
         }
         return try MilestoneSet(percentages)
@@ -67,7 +67,7 @@ enum ConfigurationValue {
     static func name(
         _ text: String, describedAs kind: String, accepted: String, allowsEmpty: Bool = true
     ) throws(ValidationError) -> String? {
-        let trimmed = text.trimmingSpaces
+        let trimmed = text.trimmingWhitespace
         if trimmed.isEmpty, allowsEmpty { return nil }
         guard !trimmed.isEmpty, trimmed.unicodeScalars.allSatisfy(isNameScalar) else {
             throw ValidationError(
@@ -111,7 +111,7 @@ enum ConfigurationValue {
     static func urgency(_ text: String) throws(ValidationError) -> Urgency {
         guard let urgency = Urgency(lenient: text) else {
             throw ValidationError(
-                "\(ConfigurationFile.quoted(text.trimmingSpaces.unicodeScalars)) is not an urgency; "
+                "\(ConfigurationFile.quoted(text.trimmingWhitespace.unicodeScalars)) is not an urgency; "
                     + "accepted: \(Urgency.acceptedSpellings)")
         }
         return urgency
@@ -120,7 +120,7 @@ enum ConfigurationValue {
     /// Text without control characters, or nil when blank and
     /// `allowsEmpty`.
     static func plainText(_ text: String, allowsEmpty: Bool) throws(ValidationError) -> String? {
-        let trimmed = text.trimmingSpaces
+        let trimmed = text.trimmingWhitespace
         if trimmed.isEmpty {
             if allowsEmpty { return nil }
             throw ValidationError("the value is empty; accepted: text without control characters")

@@ -58,7 +58,7 @@ struct QuietHours: Sendable, Hashable, CustomStringConvertible {
 
     /// The minute of the day of `H:MM` or `HH:MM`, or nil.
     private static func minute(_ text: Substring) -> Int? {
-        let parts = text.trimmingSpaces.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = text.trimmingWhitespace.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, (1...2).contains(parts[0].count), parts[1].count == 2,
             parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
             let hour = Int(parts[0]), let minute = Int(parts[1]), hour < 24, minute < 60

@@ -1,3 +1,5 @@
+import TrainBellCore
+
 /// What the user's mako configuration makes of its `do-not-disturb` mode: whether a critical
 /// notification (trainbell's errors go out with urgency 2 during DND) is hidden while the mode is on.
 ///
@@ -37,16 +39,16 @@ public enum MakoModeConfiguration {
         var applies = Applies.certainly
         var hidden = false
         for rawLine in text.split(whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingSpaces
+            let line = rawLine.trimmingWhitespace
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("[") && line.hasSuffix("]") {
                 applies = Self.applies(criteria: line.dropFirst().dropLast())
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else { continue }
-            let key = line[..<equals].trimmingSpaces
+            let key = line[..<equals].trimmingWhitespace
             guard key == "invisible" else { continue }
-            let value = line[line.index(after: equals)...].trimmingSpaces
+            let value = line[line.index(after: equals)...].trimmingWhitespace
             guard let invisible = Self.boolean(value) else { continue }
             switch applies {
             case .certainly: hidden = invisible
@@ -89,14 +91,5 @@ public enum MakoModeConfiguration {
         case "0", "false": return false
         default: return nil
         }
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingSpaces: Substring {
-        let s = self
-        guard let first = s.firstIndex(where: { $0 != " " && $0 != "\t" && $0 != "\r" }) else { return s[s.endIndex...] }
-        let last = s.lastIndex(where: { $0 != " " && $0 != "\t" && $0 != "\r" }) ?? first
-        return s[first...last]
     }
 }

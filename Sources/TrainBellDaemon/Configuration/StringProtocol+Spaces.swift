@@ -1,9 +1,0 @@
-extension StringProtocol {
-    /// The text without white space (and line ends) at either end.
-    var trimmingSpaces: SubSequence {
-        guard let first = firstIndex(where: { !$0.isWhitespace }),
-            let last = lastIndex(where: { !$0.isWhitespace })
-        else { return self[endIndex...] }
-        return self[first...last]
-    }
-}

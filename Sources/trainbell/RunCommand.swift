@@ -50,9 +50,10 @@ struct RunCommand: ParsableCommand {
             reporter.report(exit: .failure(message: failure.message))
             throw ExitCode(failure.code)
         }
-        // Ctrl-C reaches the command through the terminal; trainbell waits for it to end and reports.
-        // SIGTERM and SIGHUP (timeout, Slurm, a closed terminal) are passed on to the command.
-        signal(SIGINT, SIG_IGN)
+        // Ctrl-C reaches the command through the terminal (the kernel signals the whole foreground
+        // group): trainbell waits for it to end and reports. A SIGINT sent to trainbell alone (a job
+        // scheduler, `timeout -s INT`, `kill -INT PID`) is passed on, as SIGTERM and SIGHUP are.
+        Self.forwardSIGINTFromProcesses()
         signal(SIGQUIT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
         RunCommand.forwardedChild = runner.pid
@@ -81,7 +82,7 @@ struct RunCommand: ParsableCommand {
         let signalled = status & 0x7f != 0 && status & 0x7f != 0x7f
         let code: Int32 = signalled ? 128 + (status & 0x7f) : (status >> 8) & 0xff
         let tail = stderrTail.lines.isEmpty ? outputTail.lines : stderrTail.lines
-        if TrainingOutputRecognizer.isInterruption(status: code, signal: signalled ? status & 0x7f : nil) {
+        if Self.interrupted != 0 || TrainingOutputRecognizer.isInterruption(status: code, signal: signalled ? status & 0x7f : nil) {
             reporter.report(exit: .interrupted)
         } else if let (type, message) = TrainingOutputRecognizer.classifyExit(
             status: code, signal: signalled ? status & 0x7f : nil, lastStderrLines: tail, sawError: reporter.sawError) {
@@ -111,6 +112,27 @@ struct RunCommand: ParsableCommand {
 
     /// The command's pid, for the signal handlers (set once before they are installed).
     nonisolated(unsafe) static var forwardedChild: pid_t = 0
+
+    /// Set by the SIGINT handler: the user (or a supervisor) interrupted the run, which then ends as
+    /// cancelled whatever status the command chose on its way out.
+    nonisolated(unsafe) static var interrupted: sig_atomic_t = 0
+
+    /// `si_code` of a signal the kernel sent, as the terminal driver does for Ctrl-C (<siginfo.h>).
+    static let sentByKernel: Int32 = 0x80
+
+    /// SIGINT from the terminal is left to the command, which got it too; one from a process that
+    /// signalled trainbell alone is forwarded (once) to the command.
+    static func forwardSIGINTFromProcesses() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_sigaction = { _, info, _ in
+            RunCommand.interrupted = 1
+            guard let info, info.pointee.si_code != RunCommand.sentByKernel, RunCommand.forwardedChild > 0 else { return }
+            kill(RunCommand.forwardedChild, SIGINT)
+        }
+        action.sa_flags = SA_SIGINFO | SA_RESTART
+        sigemptyset(&action.sa_mask)
+        sigaction(SIGINT, &action, nil)
+    }
 
     static func basename(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path

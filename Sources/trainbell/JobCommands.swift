@@ -50,8 +50,10 @@ struct StartCommand: ParsableCommand {
             if let appID { options.append(("app-id", .string(appID))) }
             if let m = try parsedMilestones() { options.append(("milestones", .array(.uint32, m.map { .uint32($0) }))) }
             if let icon { options.append(("icon", .string(icon))) }
-            let reply = try Service.connect().call("StartJob", [.string(job), .string(title), .uint64(total), .vardict(options)])
+            let service = try Service.connect()
+            let reply = try service.call("StartJob", [.string(job), .string(title), .uint64(total), .vardict(options)])
             print(reply.first?.objectPathValue?.rawValue ?? "")
+            if let appID { warnIfNotInstalled(appID, service: service) }
         }
     }
 }
@@ -173,4 +175,13 @@ struct CancelCommand: ParsableCommand {
     func run() throws {
         try reporting { try Service.connect().call("CancelJob", [.string(job)]) }
     }
+}
+
+/// One line on standard error when no dock can show `appID` (no desktop file for it where trainbelld
+/// runs), naming the closest installed ids; the job is started all the same (exit status 0).
+func warnIfNotInstalled(_ appID: String, service: Service) {
+    guard let reply = try? service.call("CheckAppId", [.string(appID)]), reply.first?.boolValue == false else { return }
+    let suggestions = reply.dropFirst().first?.arrayItems?.compactMap(\.stringValue) ?? []
+    let hint = suggestions.isEmpty ? "" : "; did you mean \(suggestions.joined(separator: ", "))?"
+    printError("trainbell: no desktop file is installed for app id '\(appID)', so no dock shows its progress\(hint)")
 }

@@ -43,3 +43,36 @@ import Testing
                                 path: "/org/trainbell/TrainBell1/job/plain") == [.variant(.string(""))])
     }
 }
+
+/// An app id no dock can show used to be accepted silently: `--app-id xterm` on Debian (whose xterm
+/// installs debian-xterm.desktop) exited 0 and Plank showed nothing, telling no one why.
+@Suite(.serialized) struct UninstalledAppIDTests {
+    @Test func anAppIDWithoutADesktopFileIsKeptButNamedWithTheClosestInstalledOnes() throws {
+        let data = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: data.path + "/applications", withIntermediateDirectories: true)
+        try "[Desktop Entry]\nType=Application\nName=XTerm\nExec=xterm\n".write(
+            toFile: data.path + "/applications/debian-xterm.desktop", atomically: true, encoding: .utf8)
+        let bus = try PrivateBus()
+        let server = try StandInNotificationServer(bus: bus)
+        defer { server.stop() }
+        let daemon = try DaemonProcess(bus: bus, environment: ["XDG_DATA_HOME": data.path, "XDG_DATA_DIRS": "/nonexistent"])
+        defer { daemon.stop() }
+        let start = try runCommand(try CommandLineTests.trainbell, ["start", "run", "--total", "10", "--app-id", "xterm"],
+                                   environment: ["DBUS_SESSION_BUS_ADDRESS": bus.address])
+        #expect(start.status == 0)
+        #expect(start.stdout == "/org/trainbell/TrainBell1/job/run\n")
+        #expect(start.stderr == "trainbell: no desktop file is installed for app id 'xterm', so no dock shows its progress; did you mean debian-xterm?\n")
+        #expect(daemon.log.contains("no desktop file is installed for app id 'xterm'"))
+        // The id is kept: it may be installed later.
+        let client = try DaemonClient(bus: bus, recordSignals: false)
+        let app = try client.call("Get", [.string("org.trainbell.TrainBell1.Job"), .string("AppId")], interface: .properties,
+                                  path: "/org/trainbell/TrainBell1/job/run")
+        #expect(app.first?.unwrapped == .string("xterm"))
+        // An installed one says nothing.
+        let fine = try runCommand(try CommandLineTests.trainbell, ["start", "run2", "--total", "10", "--app-id", "debian-xterm.desktop"],
+                                  environment: ["DBUS_SESSION_BUS_ADDRESS": bus.address])
+        #expect(fine.status == 0 && fine.stderr == "")
+        #expect(try client.call("CheckAppId", [.string("debian-xterm")]) == [.boolean(true), .array(.string, [])])
+        #expect(client.error("CheckAppId", [.string("")])?.name.rawValue == "org.trainbell.TrainBell1.Error.InvalidArgument")
+    }
+}

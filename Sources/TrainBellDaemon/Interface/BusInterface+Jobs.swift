@@ -162,7 +162,15 @@ extension BusInterface {
     /// the caller's own app. A job started by its first report gets its app when the background
     /// lookup answers.
     private func appID(requested: String?, caller: String, job: String, waitForCaller: Bool = false) -> String? {
-        if let requested, !requested.isEmpty { return requested }
+        if let requested, !requested.isEmpty {
+            // Kept (it may be installed later), but no dock shows an id without a desktop file.
+            let check = callerApps.check(requested)
+            if !check.installed {
+                let hint = check.suggestions.isEmpty ? "" : "; did you mean \(check.suggestions.joined(separator: ", "))?"
+                log.warning("job \(job): no desktop file is installed for app id '\(BusArguments.printable(requested))', so no dock shows its progress\(hint)")
+            }
+            return requested
+        }
         if let configured = configuration.defaultAppID, !configured.isEmpty { return configured }
         return callerApps.app(of: caller, wait: waitForCaller) { [weak self] app in
             guard let self, let current = self.registry[job], current.appID == nil else { return }
@@ -170,5 +178,16 @@ extension BusInterface {
             self.registry.saveAndAnnounce(job)
             if let updated = self.registry[job] { self.launcher.show(updated) }
         }
+    }
+}
+
+extension BusInterface {
+    /// `CheckAppId`: whether a dock can show `appID`, and the closest installed ids when not.
+    func checkAppID(_ appID: String) throws(TrainBellError) -> [DBusValue] {
+        guard !appID.isEmpty, appID.utf8.count <= 255 else {
+            throw .invalidArgument("app_id must be a desktop entry id such as org.gnome.Terminal (with or without .desktop), 1 to 255 bytes")
+        }
+        let check = callerApps.check(appID)
+        return [.boolean(check.installed), .array(.string, check.suggestions.map { .string($0) })]
     }
 }

@@ -132,6 +132,11 @@ final class BusInterface {
                     return []
                 }
             },
+            Method("CheckAppId", in: [Argument("app_id", .string)],
+                   out: [Argument("installed", .boolean), Argument("suggestions", .array(.string))],
+                   documentation: "Whether a desktop file is installed for app_id (docks show nothing for an id without one), and when not the installed ids closest to it.") { [unowned self] call in
+                try self.guarded { () throws(TrainBellError) in try self.checkAppID(call.string(0)) }
+            },
             Method("GetNotifications", in: [Argument("id", .string)],
                    out: [Argument("notifications", .array(.dictionary(key: .string, value: .variant)))],
                    documentation: "The history of a job, oldest first; \"\" = all jobs.") { [unowned self] call in

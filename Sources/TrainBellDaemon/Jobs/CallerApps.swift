@@ -1,4 +1,5 @@
 import DBus
+import TrainBellCore
 import TrainBellDesktop
 
 /// The app of each caller on the bus: its systemd scope or launch environment, when a desktop file
@@ -33,6 +34,14 @@ final class CallerApps {
             if let app = self.remember(caller, self.resolver.resolve(pid: pid)?.appID) { later(app) }
         }
         return nil
+    }
+
+    /// Whether a dock can show `appID` (a desktop file is installed for it), and when not, the
+    /// installed ids closest to it.
+    func check(_ appID: String) -> (installed: Bool, suggestions: [String]) {
+        let index = resolver.desktopFiles
+        if index.contains(appID) { return (true, []) }
+        return (false, AppIDSuggestions.closest(to: appID, among: index.installedIDs()))
     }
 
     private func remember(_ caller: String, _ app: String?) -> String? {

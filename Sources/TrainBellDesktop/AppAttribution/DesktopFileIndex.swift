@@ -66,6 +66,27 @@ public struct DesktopFileIndex: Sendable, Hashable {
         return nil
     }
 
+    /// Every installed id (entries in `applications` and one level of subdirectories), for
+    /// suggestions when an id is not installed; at most `limit`.
+    public func installedIDs(limit: Int = 5_000) -> [String] {
+        var ids: [String] = []
+        var seen: Set<String> = []
+        for directory in dataDirectories {
+            let applications = directory + "/applications"
+            for name in LocalFile.entries(of: applications) {
+                if name.hasSuffix(".desktop"), let id = Self.normalizedID(name), seen.insert(id).inserted {
+                    ids.append(id)
+                } else if !name.hasPrefix("."), LocalFile.isDirectory(applications + "/" + name) {
+                    for inner in LocalFile.entries(of: applications + "/" + name) where inner.hasSuffix(".desktop") {
+                        if let id = Self.normalizedID(name + "-" + inner), seen.insert(id).inserted { ids.append(id) }
+                    }
+                }
+                if ids.count >= limit { return ids }
+            }
+        }
+        return ids
+    }
+
     /// The desktop file id of a desktop file path: the part below the last
     /// `applications/` directory with `-` for `/`, else the file name;
     /// without `.desktop`. Nil when that is not a valid id.

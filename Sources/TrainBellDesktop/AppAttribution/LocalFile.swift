@@ -31,6 +31,20 @@ enum LocalFile {
         read(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The names in directory `path` (without `.` and `..`), at most `limit`; empty when it cannot be read.
+    static func entries(of path: String, limit: Int = 10_000) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while names.count < limit, let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Whether `path` is a regular file (following symbolic links).
     static func isRegularFile(_ path: String) -> Bool {
         mode(path).map { $0 & S_IFMT == S_IFREG } ?? false

@@ -80,6 +80,33 @@ import Testing
         try makoAlive("at the end")
     }
 
+    /// Why trainbell sends mako the stacking tags without `replaces_id`, shown with notify-send alone on a
+    /// mako of the test's own: the tag alone replaces the bubble in place (and keeps its id); the same
+    /// notification replacing itself by id while carrying the tag kills mako 1.7.1 (SIGSEGV). When a
+    /// Debian mako stops dying here, the workaround may go.
+    @Test func mako171ReplacesByTagAloneAndDiesOnAnIdReplacementCarryingATag() throws {
+        let session = try SwaySession()
+        defer { session.stop() }
+        let mako = try Mako(session: session)
+        defer { mako.stop() }
+        func notifySend(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            try session.run("notify-send", package: "libnotify-bin", ["--print-id", "--hint=string:x-dunst-stack-tag:run"] + arguments)
+        }
+        let first = try notifySend(["--hint=int:value:30", "25 %", "step 30"])
+        let id = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(first.status == 0 && !id.isEmpty, "\(first.stderr)")
+        let second = try notifySend(["--hint=int:value:60", "50 %", "step 60"])
+        #expect(second.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == id, "replaced by the tag, same id")
+        #expect(try mako.list().map(\.summary) == ["50 %"])
+        #expect(mako.ownsNotificationsName)
+
+        let third = try notifySend(["--replace-id=\(id)", "--hint=int:value:80", "75 %", "step 80"])
+        #expect(third.status != 0, "notify-send got an answer: \(third.stdout)")
+        let deadline = Date().addingTimeInterval(5)
+        while mako.isRunning && Date() < deadline { usleep(10_000) }
+        #expect(mako.exit == "exit status 139 (signal 11)", "mako 1.7.1 no longer dies on it: \(mako.exit ?? "still running")")
+    }
+
     /// mako 1.7.1 signals nothing when its modes change: trainbell reads the mode when asked and, while
     /// it holds records back, until the mode ends; the digest then comes by itself.
     @Test func makoDoNotDisturbModeHoldsEverythingAndEndsInOneDigest() throws {

@@ -68,8 +68,7 @@ public final class DaemonProcess: @unchecked Sendable {
         let executable = try Self.executable
         let arguments = ["--address", bus.address, "--log-level", "debug"] + extraArguments
         if let user {
-            try user.requireCanRun(executable)
-            process = try user.spawn(executable, arguments, environment: env, stdout: logPath, stderr: logPath)
+            process = try user.spawn(try user.runnable(executable), arguments, environment: env, stdout: logPath, stderr: logPath)
         } else {
             process = try ChildProcess(executable, arguments, environment: env, stdout: logPath, stderr: logPath)
         }

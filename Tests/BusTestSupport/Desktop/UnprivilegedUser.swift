@@ -113,13 +113,41 @@ public struct UnprivilegedUser: Sendable, CustomStringConvertible {
         return directory
     }
 
-    /// Throws unless this user can run `executable`: every folder above it must be searchable by
-    /// others (a build folder under a 0700 home cannot be reached).
-    public func requireCanRun(_ executable: String) throws {
-        guard isOtherUser else { return }
+    /// A path from which this user can run `executable`: the program itself when every folder above
+    /// it is searchable by others, else a copy in a scratch folder of this test process (a checkout
+    /// under root's 0700 home, as a CI clone may be, cannot be reached), made once and removed at exit.
+    public func runnable(_ executable: String) throws -> String {
+        guard isOtherUser else { return executable }
         let check = try run("/bin/sh", ["-c", "test -x \"$0\"", executable], environment: ["PATH": "/usr/bin:/bin"])
-        guard check.status == 0 else {
-            throw HarnessError("\(self) cannot run \(executable): make every folder above it readable and searchable by others (chmod o+rx), or run the tests from a checkout outside a private home")
+        if check.status == 0 { return executable }
+        return try ProgramCopies.shared.copy(of: executable)
+    }
+}
+
+/// Copies of programs the unprivileged user cannot reach where they were built; one folder per test
+/// process, removed when it exits.
+private final class ProgramCopies: @unchecked Sendable {
+    // @unchecked Sendable: `copies` is only touched under `lock`.
+    static let shared = ProgramCopies()
+    private let lock = NSLock()
+    private var copies: [String: String] = [:]
+    private static let folder = NSTemporaryDirectory() + "/trainbell-programs.\(getpid())"
+
+    func copy(of executable: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let copy = copies[executable] { return copy }
+        if copies.isEmpty {
+            try FileManager.default.createDirectory(atPath: Self.folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o755])
+            atexit { try? FileManager.default.removeItem(atPath: ProgramCopies.folder) }
         }
+        let copy = Self.folder + "/\(copies.count)-" + (executable as NSString).lastPathComponent
+        try FileManager.default.copyItem(atPath: executable, toPath: copy)
+        guard chmod(copy, 0o755) == 0 else {
+            throw HarnessError("cannot make \(copy) executable: \(String(cString: strerror(errno)))")
+        }
+        copies[executable] = copy
+        return copy
     }
 }

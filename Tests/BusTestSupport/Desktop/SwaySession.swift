@@ -13,8 +13,10 @@ public final class SwaySession: @unchecked Sendable {
     public let user: UnprivilegedUser
     /// `XDG_RUNTIME_DIR`: the Wayland and sway sockets.
     public let runtimeDirectory: TemporaryDirectory
-    /// The desktop's files: `config` (`XDG_CONFIG_HOME`, shared by the notification server and
-    /// trainbelld, as on a real desktop), `cache`, `data`, logs and screenshots.
+    /// The desktop's files: `home` (`HOME`: mako reads `~/.mako/config` before `XDG_CONFIG_HOME`, and
+    /// a developer running the tests as themselves must not lend theirs), `config` (`XDG_CONFIG_HOME`,
+    /// shared by the notification server and trainbelld, as on a real desktop), `cache`, `data`, logs
+    /// and screenshots.
     public let home: TemporaryDirectory
     public let bus: PrivateBus
     public let sway: HeadlessSway
@@ -27,7 +29,7 @@ public final class SwaySession: @unchecked Sendable {
         user = try UnprivilegedUser.forDesktops()
         runtimeDirectory = try user.temporaryDirectory("trainbell-runtime")
         home = try TemporaryDirectory("trainbell-desktop")
-        for folder in ["config", "cache", "data"] {
+        for folder in ["home", "config", "cache", "data"] {
             try FileManager.default.createDirectory(atPath: home.path + "/" + folder, withIntermediateDirectories: true)
         }
         try user.give(home.path)
@@ -38,12 +40,12 @@ public final class SwaySession: @unchecked Sendable {
         recorder = try NotifyRecorder(bus: bus)
     }
 
-    /// What every program of the session gets, and nothing else: the user's identity and home, this
-    /// session's runtime and configuration folders, GTK kept off dconf and the accessibility bus.
+    /// What every program of the session gets, and nothing else: the user's identity, this session's
+    /// home, runtime and configuration folders, GTK kept off dconf and the accessibility bus.
     static func baseEnvironment(user: UnprivilegedUser, runtime: String, home: String) -> [String: String] {
         [
             "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
-            "HOME": user.home, "USER": user.name, "LOGNAME": user.name, "LANG": "C.UTF-8",
+            "HOME": home + "/home", "USER": user.name, "LOGNAME": user.name, "LANG": "C.UTF-8",
             "XDG_RUNTIME_DIR": runtime,
             "XDG_CONFIG_HOME": home + "/config", "XDG_CACHE_HOME": home + "/cache", "XDG_DATA_HOME": home + "/data",
             "GSETTINGS_BACKEND": "memory", "NO_AT_BRIDGE": "1", "GDK_BACKEND": "wayland",

@@ -31,6 +31,8 @@ APPLICATIONSDIR   ?= $(DATADIR)/applications
 # sway, GNOME Shell headless (its notification service needs gjs), Plank under Xvfb; xwininfo and
 # ImageMagick's import measure and photograph what they drew.
 DESKTOP_PACKAGES := mako-notifier sway sway-notification-center gnome-shell gjs plank x11-utils imagemagick
+# grim photographs the headless sway's output: what mako and swaync drew (the value hint's bar).
+DESKTOP_PACKAGES += grim
 BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
 TEST_PACKAGES  := python3 python3-pip dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \

@@ -14,10 +14,14 @@ public final class DaemonProcess: @unchecked Sendable {
     public let home: TemporaryDirectory
     public let extraArguments: [String]
     public let environment: [String: String]
+    /// Who runs it: nil for the test's own user; else it gets only `environment` besides its XDG folders.
+    public let user: UnprivilegedUser?
     public private(set) var process: ChildProcess?
 
     public var stateDirectory: String { home.path + "/state/trainbell" }
-    public var configPath: String { home.path + "/config/trainbell/config" }
+    /// `$XDG_CONFIG_HOME/trainbell/config`: under `home`, unless `environment` names a `XDG_CONFIG_HOME`.
+    public var configPath: String { configHome + "/trainbell/config" }
+    private var configHome: String { environment["XDG_CONFIG_HOME"] ?? home.path + "/config" }
     public var logPath: String { home.path + "/trainbelld.log" }
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
@@ -37,27 +41,37 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Starts the daemon and waits until it owns its name. `configuration` is written to its config file first.
+    /// With `user`, it runs as that user (its folders are handed over to it).
     public init(bus: PrivateBus, configuration: String? = nil, arguments: [String] = [],
-                environment: [String: String] = [:], waitForName: Bool = true) throws {
+                environment: [String: String] = [:], user: UnprivilegedUser? = nil, waitForName: Bool = true) throws {
         self.bus = bus
         home = try TemporaryDirectory("trainbell-daemon")
         extraArguments = arguments
         self.environment = environment
+        self.user = user
         try FileManager.default.createDirectory(atPath: home.path + "/config/trainbell", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: configHome + "/trainbell", withIntermediateDirectories: true)
         if let configuration { try configuration.write(toFile: configPath, atomically: true, encoding: .utf8) }
+        try user?.give(home.path)
+        try user?.give(configHome + "/trainbell")
         try start(waitForName: waitForName)
     }
 
     /// Starts (again) with the same folders.
     public func start(waitForName: Bool = true) throws {
-        var env = ProcessInfo.processInfo.environment
+        var env = user == nil ? ProcessInfo.processInfo.environment : [:]
         env["XDG_STATE_HOME"] = home.path + "/state"
         env["XDG_CONFIG_HOME"] = home.path + "/config"
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
         env.removeValue(forKey: "JOURNAL_STREAM")
         for (k, v) in environment { env[k] = v }
-        process = try ChildProcess(try Self.executable, ["--address", bus.address, "--log-level", "debug"] + extraArguments,
-                                   environment: env, stdout: logPath, stderr: logPath)
+        let executable = try Self.executable
+        let arguments = ["--address", bus.address, "--log-level", "debug"] + extraArguments
+        if let user {
+            process = try user.spawn(try user.runnable(executable), arguments, environment: env, stdout: logPath, stderr: logPath)
+        } else {
+            process = try ChildProcess(executable, arguments, environment: env, stdout: logPath, stderr: logPath)
+        }
         if waitForName { try waitUntilOwned() }
     }
 

@@ -47,12 +47,19 @@ public final class PrivateBus: @unchecked Sendable {
     public let directory: TemporaryDirectory
     private let process: ChildProcess
 
-    public init(serviceDirectories: [String] = [], environment: [String: String] = [:]) throws {
+    ///
+    /// With `user`, the bus runs as that user (as a desktop's session bus runs as its user) and, besides
+    /// that user, accepts connections from the test's own (EXTERNAL authentication accepts only the
+    /// bus's own uid unless the policy allows others). `environment` is then all of its environment
+    /// (with the bus address), not added to the test's.
+    public init(serviceDirectories: [String] = [], environment: [String: String] = [:],
+                user: UnprivilegedUser? = nil) throws {
         let daemon = try requireTool("dbus-daemon", package: "dbus-daemon")
-        directory = try TemporaryDirectory("trainbell-bus")
+        directory = try user?.temporaryDirectory("trainbell-bus") ?? TemporaryDirectory("trainbell-bus")
         let socket = directory.path + "/bus"
         address = "unix:path=" + socket
         let services = serviceDirectories.map { "  <servicedir>\($0)</servicedir>\n" }.joined()
+        let testUser = user?.isOtherUser == true ? "    <allow user=\"\(getuid())\"/>\n" : ""
         let config = """
             <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
              "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -61,7 +68,7 @@ public final class PrivateBus: @unchecked Sendable {
               <listen>\(address)</listen>
               <auth>EXTERNAL</auth>
             \(services)  <policy context="default">
-                <allow send_destination="*" eavesdrop="true"/>
+            \(testUser)    <allow send_destination="*" eavesdrop="true"/>
                 <allow eavesdrop="true"/>
                 <allow own="*"/>
               </policy>
@@ -69,12 +76,17 @@ public final class PrivateBus: @unchecked Sendable {
             """
         let configPath = directory.path + "/bus.conf"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        var env = ProcessInfo.processInfo.environment
+        var env = user == nil ? ProcessInfo.processInfo.environment : [:]
         env["DBUS_SESSION_BUS_ADDRESS"] = address
         for (k, v) in environment { env[k] = v }
         // Its log (such as "Failed to set fd limit" as root) goes to a file beside the socket.
-        process = try ChildProcess(daemon, ["--config-file=\(configPath)", "--nofork", "--nopidfile"],
-                                   environment: env, stderr: directory.path + "/bus.log")
+        let arguments = ["--config-file=\(configPath)", "--nofork", "--nopidfile"]
+        if let user {
+            try user.give(configPath)
+            process = try user.spawn(daemon, arguments, environment: env, stderr: directory.path + "/bus.log")
+        } else {
+            process = try ChildProcess(daemon, arguments, environment: env, stderr: directory.path + "/bus.log")
+        }
         // The socket file appears when the daemon binds it, a moment before it listens: ready means a
         // connection (with its Hello) goes through.
         let deadline = Date().addingTimeInterval(10)
@@ -158,9 +170,15 @@ final class ResultBox<T>: @unchecked Sendable {
 @discardableResult
 public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                        input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runCommand(executable, arguments, replacingEnvironment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                   input: input)
+}
+
+/// Runs a command to its end with exactly `environment` (nothing of the test's own).
+@discardableResult
+public func runCommand(_ executable: String, _ arguments: [String], replacingEnvironment env: [String: String],
+                       input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let scratch = try TemporaryDirectory("trainbell-run")
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in environment { env[k] = v }
     var stdinPath: String? = nil
     if let input {
         stdinPath = scratch.path + "/stdin"

@@ -3,52 +3,19 @@ import DBus
 import Foundation
 import Testing
 
-/// The daemon follows each notification server's own Do Not Disturb while it runs: real dunst and
-/// real xfce4-notifyd/xfconfd here; stand-ins with the exact interfaces of Plasma, mako and swaync.
+/// The daemon follows each notification server's own Do Not Disturb while it runs (`DoNotDisturbScenario`):
+/// real dunst and real xfce4-notifyd/xfconfd here, a stand-in with the exact interface of KDE Plasma's
+/// (which cannot run here); real mako and swaync under a headless sway in `RealMakoTests` and
+/// `RealSwayncTests`.
 @Suite(.serialized) struct DoNotDisturbSourcesTests {
-    /// Runs the common scenario: DND on → progress held, error out (urgency 2); DND off → one digest.
-    static func scenario(bus: PrivateBus, daemon: DaemonProcess, source: String, holdsUrgent: Bool,
-                         notifies: @escaping () -> [NotifyCall], flip: (Bool) throws -> Void) throws {
-        let client = try DaemonClient(bus: bus)
-        func waitForDND(_ on: Bool) -> Bool {
-            client.loop.run(until: {
-                (try? client.call("GetDoNotDisturb")) == [.boolean(on), .string(source)]
-            }, timeout: 10)
-        }
-        #expect(waitForDND(false), "the daemon did not follow \(source); log:\n\(daemon.log)")
-        _ = try client.startJob("run", total: 100)
-        try flip(true)
-        #expect(waitForDND(true), "DND on was not picked up from \(source); log:\n\(daemon.log)")
-        let before = notifies().count
-        try client.progress("run", 30)
-        try client.call("ReportWarning", [.string("run"), .string("slow data loader")])
-        try client.call("ReportError", [.string("run"), .string("NCCL error: unhandled system error"), .string("cuda_error"), .string("")])
-        try client.progress("run", 100)
-        #expect(client.loop.run(until: { notifies().count >= before + 1 }, timeout: 10))
-        let during = Array(notifies().dropFirst(before))
-        #expect(during.map(\.summary) == ["Training Error"])
-        #expect(during.first?.hints["urgency"] == .byte(2))
-        #expect(try client.history("run").map { $0["delivery"]?.stringValue } == [
-            "suppressed-dnd", "suppressed-dnd", holdsUrgent ? "held-by-server" : "shown", "suppressed-dnd",
-        ])
-        try flip(false)
-        #expect(waitForDND(false))
-        #expect(client.loop.run(until: { notifies().count >= before + 2 }, timeout: 10))
-        let digest = notifies().last
-        #expect(digest?.summary == "While you were away")
-        #expect(digest?.body == "run: reached 25 %, finished, 1 warning")
-        #expect(try client.history("").last?["type"] == .string("digest"))
-        #expect(!client.loop.run(until: { notifies().count > before + 2 }, timeout: 0.3))
-    }
-
     @Test func realDunstPausedWithDunstctl() throws {
         let dunstctl = try requireTool("dunstctl", package: "dunst")
         let session = try DunstSession()
         defer { session.stop() }
         let daemon = try DaemonProcess(bus: session.bus)
         defer { daemon.stop() }
-        try Self.scenario(bus: session.bus, daemon: daemon, source: "dunst", holdsUrgent: true,
-                          notifies: { session.recorder.notifies }) { on in
+        try DoNotDisturbScenario(bus: session.bus, daemon: daemon, source: "dunst", errorDelivery: "held-by-server",
+                                 notifies: { session.recorder.notifies }).run { on in
             let r = try runCommand(dunstctl, ["set-paused", on ? "true" : "false"], environment: session.clientEnvironment)
             #expect(r.status == 0, "\(r.stderr)")
         }
@@ -79,8 +46,8 @@ import Testing
         defer { recorder.stop() }
         let daemon = try DaemonProcess(bus: xfconf.bus)
         defer { daemon.stop() }
-        try Self.scenario(bus: xfconf.bus, daemon: daemon, source: "xfce", holdsUrgent: false,
-                          notifies: { recorder.notifies }) { on in try xfconf.setDoNotDisturb(on) }
+        try DoNotDisturbScenario(bus: xfconf.bus, daemon: daemon, source: "xfce", errorDelivery: "shown",
+                                 notifies: { recorder.notifies }).run { on in try xfconf.setDoNotDisturb(on) }
     }
 
     @Test func plasmaInhibitedProperty() throws {
@@ -89,31 +56,8 @@ import Testing
         defer { plasma.stop() }
         let daemon = try DaemonProcess(bus: bus)
         defer { daemon.stop() }
-        try Self.scenario(bus: bus, daemon: daemon, source: "kde", holdsUrgent: false,
-                          notifies: { plasma.notifies }) { try plasma.setDoNotDisturb($0) }
-    }
-
-    @Test func makoDoNotDisturbMode() throws {
-        let bus = try PrivateBus()
-        let mako = try StandInMako(bus: bus)
-        defer { mako.stop() }
-        let daemon = try DaemonProcess(bus: bus)
-        defer { daemon.stop() }
-        // mako's usual configuration: the mode hides everything (read by the daemon when it comes on).
-        try FileManager.default.createDirectory(atPath: daemon.home.path + "/config/mako", withIntermediateDirectories: true)
-        try "[mode=do-not-disturb]\ninvisible=1\n".write(toFile: daemon.home.path + "/config/mako/config", atomically: true, encoding: .utf8)
-        try Self.scenario(bus: bus, daemon: daemon, source: "mako", holdsUrgent: true,
-                          notifies: { mako.notifies }) { try mako.setDoNotDisturb($0) }
-    }
-
-    @Test func swayncSubscribeSignals() throws {
-        let bus = try PrivateBus()
-        let swaync = try StandInSwaync(bus: bus)
-        defer { swaync.stop() }
-        let daemon = try DaemonProcess(bus: bus)
-        defer { daemon.stop() }
-        try Self.scenario(bus: bus, daemon: daemon, source: "swaync", holdsUrgent: false,
-                          notifies: { swaync.notifies }) { try swaync.setDoNotDisturb($0) }
+        try DoNotDisturbScenario(bus: bus, daemon: daemon, source: "kde", errorDelivery: "shown",
+                                 notifies: { plasma.notifies }).run { try plasma.setDoNotDisturb($0) }
     }
 
     @Test func quietHoursCountAsDoNotDisturb() throws {

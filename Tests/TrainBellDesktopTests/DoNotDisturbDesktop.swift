@@ -8,7 +8,8 @@ import TrainBellDesktop
 
 /// One Do Not Disturb source on the bus and its desktop, for the scenarios every such source shares
 /// (`DoNotDisturbSourceTests`): what the source should say about itself, how to make it, and how to
-/// make a private bus on which its service (a stand-in, or the real program) starts when told.
+/// make a private bus on which its service (the real program, or a stand-in for what cannot run
+/// here) starts when told.
 protocol DoNotDisturbDesktop: Sendable, CustomTestStringConvertible {
     associatedtype Source: DoNotDisturbSource & ServerNamed
     associatedtype Session: DoNotDisturbSession
@@ -24,13 +25,21 @@ protocol DoNotDisturbDesktop: Sendable, CustomTestStringConvertible {
     var otherServerError: String? { get }
     /// Whether the service leaving the bus reads as unknown (else the state last read stays).
     var leavingIsUnknown: Bool { get }
+    /// Whether the service signals its changes; else the source notices one when it reads again
+    /// (`refresh`), as the daemon makes it do.
+    var signalsChanges: Bool { get }
     func makeSource(_ connection: Connection, _ log: Logger) -> Source
     /// A private bus without the service yet.
     func makeSession() throws -> Session
 }
 
 extension DoNotDisturbDesktop {
-    var testDescription: String { name }
+    /// Makes `source` notice a change the service made: nothing where the service signals it, else
+    /// a read again (`refresh`).
+    func notice(_ source: SourceHarness<Source>) throws {
+        guard !signalsChanges else { return }
+        try source.onLoop { $0.refresh() }
+    }
 
     /// The source on `bus`, not started.
     func harness(_ bus: PrivateBus) throws -> SourceHarness<Source> {
@@ -77,8 +86,13 @@ struct Desktop<Source: DoNotDisturbSource & ServerNamed, Session: DoNotDisturbSe
     let absent: UnknownReason
     var otherServerError: String?
     var leavingIsUnknown = true
+    var signalsChanges = true
+    /// The service's version and kind, for the test's name ("1.7.1", "≥ 1.10, stand-in").
+    var service = ""
     let source: @Sendable (Connection, Logger) -> Source
     let session: @Sendable () throws -> Session
+
+    var testDescription: String { service.isEmpty ? name : "\(name) \(service)" }
 
     func makeSource(_ connection: Connection, _ log: Logger) -> Source { source(connection, log) }
     func makeSession() throws -> Session { try session() }
@@ -96,13 +110,27 @@ enum Desktops {
         name: "mako", holdsUrgentNotifications: nil, serverNames: ["mako"],
         absent: .exactly("org.freedesktop.Notifications is not on the bus"),
         otherServerError: "org.freedesktop.DBus.Error.UnknownObject",
+        signalsChanges: false, service: "1.7.1",
         source: { MakoDoNotDisturb(connection: $0, log: $1) },
+        session: { try SwayServerSession { try Mako(session: $0) } })
+
+    /// mako 1.10 and later (not in Debian 12) announce their modes: the stand-in's `Modes` property.
+    static let makoAnnouncingModes = Desktop(
+        name: mako.name, holdsUrgentNotifications: mako.holdsUrgentNotifications, serverNames: mako.serverNames,
+        absent: mako.absent, otherServerError: mako.otherServerError, service: "≥ 1.10, stand-in", source: mako.source,
         session: { try ServerSession { try StandInMako(bus: $0, modes: ["default", "do-not-disturb"]) } })
 
     static let swaync = Desktop(
         name: "swaync", holdsUrgentNotifications: false, serverNames: ["SwayNotificationCenter"],
         absent: .exactly("org.erikreider.swaync.cc is not on the bus"),
+        service: "0.7.3",
         source: { SwayncDoNotDisturb(connection: $0, log: $1) },
+        session: { try SwayServerSession { try Swaync(session: $0) } })
+
+    /// swaync 0.8 and later (not in Debian 12) signal `SubscribeV2`: the stand-in.
+    static let swayncSignallingSubscribeV2 = Desktop(
+        name: swaync.name, holdsUrgentNotifications: swaync.holdsUrgentNotifications, serverNames: swaync.serverNames,
+        absent: swaync.absent, service: "≥ 0.8, stand-in", source: swaync.source,
         session: { try ServerSession { try StandInSwaync(bus: $0, doNotDisturb: true) } })
 
     /// The real xfconfd, started by the test (no activation, so that it can be absent).
@@ -125,7 +153,7 @@ enum Desktops {
             }
         })
 
-    static let all: [any DoNotDisturbDesktop] = [kde, mako, swaync, xfce, dunst]
+    static let all: [any DoNotDisturbDesktop] = [kde, mako, makoAnnouncingModes, swaync, swayncSignallingSubscribeV2, xfce, dunst]
     static let readingTheNotificationsName = all.filter { $0.otherServerError != nil }
 }
 
@@ -150,7 +178,7 @@ protocol DoNotDisturbSession: AnyObject {
     func stop()
 }
 
-/// A notification server with a Do Not Disturb switch: a stand-in, or dunst.
+/// A notification server with a Do Not Disturb switch: a stand-in, dunst, mako or swaync.
 protocol DoNotDisturbServer: AnyObject {
     func setDoNotDisturb(_ on: Bool) throws
     func stop()
@@ -160,6 +188,11 @@ extension StandInMako: DoNotDisturbServer {}
 extension StandInSwaync: DoNotDisturbServer {}
 extension Dunst: DoNotDisturbServer {
     func setDoNotDisturb(_ on: Bool) throws { try setPaused(on) }
+}
+extension Swaync: DoNotDisturbServer {}
+extension Mako: DoNotDisturbServer {
+    /// `makoctl set-mode do-not-disturb` / `makoctl set-mode default`.
+    func setDoNotDisturb(_ on: Bool) throws { try setMode(on ? "do-not-disturb" : "default") }
 }
 
 /// A private bus on which `launch` starts a server.
@@ -197,6 +230,40 @@ final class ServerSession<Server: DoNotDisturbServer>: DoNotDisturbSession {
         stopService()
         alsoStop()
         bus.stop()
+    }
+}
+
+/// A headless sway desktop (`SwaySession`, run by the unprivileged test user) on which `launch` starts
+/// a real server; it starts with Do Not Disturb off.
+final class SwayServerSession<Server: DoNotDisturbServer>: DoNotDisturbSession {
+    let desktop: SwaySession
+    private let launch: (SwaySession) throws -> Server
+    private var server: Server?
+    var bus: PrivateBus { desktop.bus }
+
+    init(launch: @escaping (SwaySession) throws -> Server) throws {
+        desktop = try SwaySession()
+        self.launch = launch
+    }
+
+    func startService() throws -> Bool {
+        server = try launch(desktop)
+        return false
+    }
+
+    func setDoNotDisturb(_ on: Bool) throws {
+        guard let server else { throw HarnessError("the server has not started") }
+        try server.setDoNotDisturb(on)
+    }
+
+    func stopService() {
+        server?.stop()
+        server = nil
+    }
+
+    func stop() {
+        stopService()
+        desktop.stop()
     }
 }
 

@@ -4,7 +4,8 @@ import Testing
 import TrainBellDesktop
 
 /// What every Do Not Disturb source on the bus does alike (KDE, mako, swaync and dunst on their
-/// servers, Xfce on xfconfd), each against its stand-in or real service (`Desktops`). What only one
+/// servers, Xfce on xfconfd), each against its real service (mako and swaync under a headless sway)
+/// or, for what cannot run here, a stand-in (`Desktops`). What only one
 /// source does is tested in its own suite.
 @Suite("Every Do Not Disturb source on the bus")
 struct DoNotDisturbSourceTests {
@@ -46,8 +47,10 @@ extension DoNotDisturbDesktop {
     fileprivate func readsTheStateAtStartAndFollowsItsChanges() throws {
         try withSession(serviceRunning: true) { session, source in
             try session.setDoNotDisturb(false)
+            try notice(source)
             #expect(try source.waitForChange(to: false, after: 1))
             try session.setDoNotDisturb(true)
+            try notice(source)
             #expect(try source.waitForChange(to: true, after: 2))
             #expect(source.changeLog == [true, false, true])
             #expect(source.log.snapshot.isEmpty)
@@ -85,6 +88,7 @@ extension DoNotDisturbDesktop {
             let initial = try session.startService()
             #expect(try source.waitForChange(to: initial))
             try session.setDoNotDisturb(!initial)
+            try notice(source)
             #expect(try source.waitForChange(to: !initial, after: 1))
             #expect(source.log.snapshot.count == 1)
 

@@ -4,12 +4,13 @@ import Testing
 import TrainBellDesktop
 
 /// What only the mako source does; the rest is in `DoNotDisturbSourceTests`.
-@Suite("MakoDoNotDisturb on a stand-in mako")
+@Suite("MakoDoNotDisturb on mako")
 struct MakoDoNotDisturbTests {
-    @Test func makoctlSetModeThroughTheBusIsPickedUp() throws {
+    /// mako 1.10 and later announce `Modes` (Debian 12 has 1.7.1: a stand-in with 1.10's interface).
+    @Test func modesAnnouncedByMako110ArePickedUp() throws {
         let bus = try PrivateBus()
         let mako = try StandInMako(bus: bus)
-        let source = try Desktops.mako.started(on: bus, reading: false)
+        let source = try Desktops.makoAnnouncingModes.started(on: bus, reading: false)
         defer { source.stop(); mako.stop() }
         #expect(try source.onLoop { $0.signalsModes } == true)
 
@@ -21,22 +22,24 @@ struct MakoDoNotDisturbTests {
         #expect(try source.waitForChange(to: true, after: 1))
     }
 
-    @Test func makoBefore110IsReadAgainByRefresh() throws {
-        let bus = try PrivateBus()
-        let mako = try StandInMako(bus: bus, hasModesProperty: false)
-        let source = try Desktops.mako.started(on: bus, reading: false)
-        defer { source.stop(); mako.stop() }
+    /// Debian 12's mako 1.7.1, for real: no `Modes` property, no signal; `refresh` reads `ListModes`.
+    @Test func mako171SignalsNothingAndIsReadAgainByRefresh() throws {
+        let session = try SwaySession()
+        defer { session.stop() }
+        let mako = try Mako(session: session)
+        defer { mako.stop() }
+        let source = try Desktops.mako.started(on: session.bus, reading: false)
+        defer { source.stop() }
         #expect(try source.onLoop { $0.signalsModes } == false)
 
-        try mako.setDoNotDisturb(true)
+        try mako.setMode("do-not-disturb")
         try source.settle()
-        #expect(try source.isActive == false, "mako before 1.10 signals nothing")
+        #expect(try source.isActive == false, "mako 1.7 signals nothing")
         try source.onLoop { $0.refresh() }
         #expect(try source.isActive == true)
 
-        // Taking do-not-disturb away keeps the other modes.
-        try mako.setDoNotDisturb(false)
-        #expect(try mako.modes == ["default"])
+        try mako.setMode("default")
+        #expect(try mako.modes() == ["default"])
         try source.onLoop { $0.refresh() }
         #expect(try source.isActive == false)
         #expect(source.changeLog == [false, true, false])

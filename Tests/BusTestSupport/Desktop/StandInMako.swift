@@ -1,7 +1,8 @@
 import DBus
 
-/// mako's D-Bus side for what cannot run here (mako needs a Wayland compositor): owns
-/// `org.freedesktop.Notifications` and exports what mako's `dbus/xdg.c` and `dbus/mako.c` do —
+/// The D-Bus side of mako 1.10 and later, which cannot run here (Debian 12 has mako 1.7.1, which the
+/// tests run for real: `Mako`): owns `org.freedesktop.Notifications` and exports what mako's
+/// `dbus/xdg.c` and `dbus/mako.c` do —
 /// the freedesktop interface at `/org/freedesktop/Notifications` (`GetServerInformation` answers
 /// "mako", "emersion"), and `fr.emersion.Mako` at `/fr/emersion/Mako`: `DismissNotifications(a{sv})`,
 /// `InvokeAction(us)`, `RestoreNotification`, `ListNotifications() -> aa{sv}`, `ListHistory() ->
@@ -11,8 +12,7 @@ import DBus
 ///
 /// mako starts in the mode `default`; every `SetMode`/`SetModes` replaces all modes (deduplicated)
 /// and, with the properties, emits the invalidation even when nothing changed, as mako's
-/// `set_modes` does. `hasModesProperty: false` is mako 1.7 to 1.9: the same methods, no properties,
-/// no signal. Runs on a loop thread of its own; every method may be called from the test's thread.
+/// `set_modes` does. Runs on a loop thread of its own; every method may be called from the test's thread.
 public final class StandInMako: @unchecked Sendable {
     // @unchecked Sendable: the state lives on the host's loop thread and is reached through `sync`.
     public static let path: ObjectPath = "/fr/emersion/Mako"
@@ -24,8 +24,8 @@ public final class StandInMako: @unchecked Sendable {
     public var uniqueName: String { host.uniqueName }
 
     /// Exports both objects, then takes `org.freedesktop.Notifications`, with `modes` current.
-    public init(bus: PrivateBus, modes: [String] = ["default"], hasModesProperty: Bool = true) throws {
-        let state = MakoState(modes: modes, hasModesProperty: hasModesProperty)
+    public init(bus: PrivateBus, modes: [String] = ["default"]) throws {
+        let state = MakoState(modes: modes)
         self.state = state
         host = try StandInHost(bus: bus, names: [NotificationsBus.name]) {
             let mako = ExportedObject(path: Self.path, interfaces: [state.mako])
@@ -71,12 +71,10 @@ private final class MakoState: @unchecked Sendable {
         capabilities: ["body", "body-markup", "actions", "icon-static", "x-canonical-private-synchronous",
                        "x-dunst-stack-tag"])
     private(set) var modes: [String] = []
-    let hasModesProperty: Bool
     var history: [NotifyCall] = []
     weak var object: ExportedObject?
 
-    init(modes: [String], hasModesProperty: Bool) {
-        self.hasModesProperty = hasModesProperty
+    init(modes: [String]) {
         self.modes = Self.deduplicated(modes)
         shared.openChanged = { [weak self] in self?.propertyChanged("Notifications") }
     }
@@ -93,7 +91,6 @@ private final class MakoState: @unchecked Sendable {
     }
 
     private func propertyChanged(_ name: MemberName) {
-        guard hasModesProperty else { return }
         object?.emitPropertiesChanged(StandInMako.interface, [name])
     }
 
@@ -122,13 +119,10 @@ private final class MakoState: @unchecked Sendable {
 
     var mako: Interface {
         let listType = DBusType.array(.dictionary(key: .string, value: .variant))
-        var properties: [Property] = []
-        if hasModesProperty {
-            properties = [
-                Property("Modes", .array(.string), emitsChange: .invalidates) { .array(.string, self.modes.map { .string($0) }) },
-                Property("Notifications", listType, emitsChange: .invalidates) { Self.list(self.shared.open) },
-            ]
-        }
+        let properties = [
+            Property("Modes", .array(.string), emitsChange: .invalidates) { .array(.string, self.modes.map { .string($0) }) },
+            Property("Notifications", listType, emitsChange: .invalidates) { Self.list(self.shared.open) },
+        ]
         return Interface(StandInMako.interface, methods: [
             Method("DismissNotifications", in: [Argument("options", .dictionary(key: .string, value: .variant))]) { _ in [] },
             Method("InvokeAction", in: [Argument("id", .uint32), Argument("action_key", .string)]) { _ in [] },

@@ -1,7 +1,7 @@
 import DBus
 
-/// SwayNotificationCenter's D-Bus side for what cannot run here (swaync needs a Wayland compositor
-/// with layer shell): owns `org.freedesktop.Notifications` (`GetServerInformation` answers
+/// The D-Bus side of SwayNotificationCenter 0.8 and later, which cannot run here (Debian 12 has swaync
+/// 0.7.3, which the tests run for real: `Swaync`): owns `org.freedesktop.Notifications` (`GetServerInformation` answers
 /// "SwayNotificationCenter", "ErikReider", spec 1.3) and then `org.erikreider.swaync.cc`, whose
 /// object at `/org/erikreider/swaync/cc` has the members of swaync's `src/swayncDaemon/swayncDaemon.vala`:
 /// `GetDnd() -> b`, `SetDnd(b)`, `ToggleDnd() -> b`, `GetSubscribeData() -> (bbub)`, the inhibitor
@@ -11,8 +11,7 @@ import DBus
 ///
 /// swaync 0.8 and later emit only `SubscribeV2`: when Do Not Disturb changes, when a notification
 /// arrives or is closed, when the control center opens or closes, and when the inhibitors change.
-/// `legacySubscribe: true` is swaync 0.5 to 0.7, which emitted `Subscribe` instead. Runs on a loop
-/// thread of its own; every method may be called from the test's thread.
+/// Runs on a loop thread of its own; every method may be called from the test's thread.
 public final class StandInSwaync: @unchecked Sendable {
     // @unchecked Sendable: the state lives on the host's loop thread and is reached through `sync`.
     public static let name: BusName = "org.erikreider.swaync.cc"
@@ -24,8 +23,8 @@ public final class StandInSwaync: @unchecked Sendable {
     public var uniqueName: String { host.uniqueName }
 
     /// Exports both objects, then takes `org.freedesktop.Notifications` and `org.erikreider.swaync.cc`.
-    public init(bus: PrivateBus, doNotDisturb: Bool = false, legacySubscribe: Bool = false) throws {
-        let state = SwayncState(dnd: doNotDisturb, legacySubscribe: legacySubscribe)
+    public init(bus: PrivateBus, doNotDisturb: Bool = false) throws {
+        let state = SwayncState(dnd: doNotDisturb)
         self.state = state
         host = try StandInHost(bus: bus, names: [NotificationsBus.name, Self.name]) {
             let cc = ExportedObject(path: Self.path, interfaces: [state.controlCenter])
@@ -66,12 +65,10 @@ private final class SwayncState: @unchecked Sendable {
     private(set) var dnd: Bool
     var visible = false
     var inhibitors: Set<String> = []
-    let legacySubscribe: Bool
     weak var object: ExportedObject?
 
-    init(dnd: Bool, legacySubscribe: Bool) {
+    init(dnd: Bool) {
         self.dnd = dnd
-        self.legacySubscribe = legacySubscribe
         shared.openChanged = { [weak self] in self?.emitSubscribe() }
     }
 
@@ -94,12 +91,8 @@ private final class SwayncState: @unchecked Sendable {
     /// `SwayncDaemon.emit_subscribe`.
     func emitSubscribe() {
         guard let object else { return }
-        if legacySubscribe {
-            try? object.emit(StandInSwaync.interface, "Subscribe", [.uint32(count), .boolean(dnd), .boolean(visible)])
-        } else {
-            try? object.emit(StandInSwaync.interface, "SubscribeV2",
-                             [.uint32(count), .boolean(dnd), .boolean(visible), .boolean(inhibited)])
-        }
+        try? object.emit(StandInSwaync.interface, "SubscribeV2",
+                         [.uint32(count), .boolean(dnd), .boolean(visible), .boolean(inhibited)])
     }
 
     func inhibitorsChanged() {

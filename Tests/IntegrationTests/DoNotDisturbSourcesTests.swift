@@ -7,8 +7,10 @@ import Testing
 /// real xfce4-notifyd/xfconfd here; stand-ins with the exact interfaces of Plasma, mako and swaync.
 @Suite(.serialized) struct DoNotDisturbSourcesTests {
     /// Runs the common scenario: DND on → progress held, error out (urgency 2); DND off → one digest.
+    /// `whileOn` runs once the error went out during DND, before DND ends (to look at the screen).
     static func scenario(bus: PrivateBus, daemon: DaemonProcess, source: String, holdsUrgent: Bool,
-                         notifies: @escaping () -> [NotifyCall], flip: (Bool) throws -> Void) throws {
+                         notifies: @escaping () -> [NotifyCall], whileOn: () throws -> Void = {},
+                         flip: (Bool) throws -> Void) throws {
         let client = try DaemonClient(bus: bus)
         func waitForDND(_ on: Bool) -> Bool {
             client.loop.run(until: {
@@ -31,6 +33,7 @@ import Testing
         #expect(try client.history("run").map { $0["delivery"]?.stringValue } == [
             "suppressed-dnd", "suppressed-dnd", holdsUrgent ? "held-by-server" : "shown", "suppressed-dnd",
         ])
+        try whileOn()
         try flip(false)
         #expect(waitForDND(false))
         #expect(client.loop.run(until: { notifies().count >= before + 2 }, timeout: 10))

@@ -83,12 +83,14 @@ public final class Screenshot: @unchecked Sendable {
         (width, height, pixels) = try Self.decodePPM(Array(data), source: path)
     }
 
-    /// Takes a picture of the whole X screen `display` with ImageMagick's `import -window root`.
-    public static func ofX11Root(display: String) throws -> Screenshot {
+    /// Takes a picture of the X screen `display` with ImageMagick's `import -window root`: all of it, or
+    /// the part inside `area`.
+    public static func ofX11Root(display: String, area: ScreenRect? = nil) throws -> Screenshot {
         let importTool = try requireTool("import", package: "imagemagick")
         let scratch = try TemporaryDirectory("trainbell-import")
         let file = scratch.path + "/root.png"
-        let result = try runCommand(importTool, ["-display", display, "-window", "root", file])
+        let crop = area.map { ["-crop", "\($0.width)x\($0.height)+\($0.x)+\($0.y)", "+repage"] } ?? []
+        let result = try runCommand(importTool, ["-display", display, "-window", "root"] + crop + [file])
         guard result.status == 0 else {
             throw HarnessError("import -window root on \(display) exited \(result.status): \(result.stderr)")
         }

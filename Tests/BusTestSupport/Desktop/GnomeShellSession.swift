@@ -18,7 +18,8 @@ import Glibc
 /// It runs as the user running the tests; as root (CI), GNOME Shell says so in a banner of its own.
 /// The desktop is made plain so that a test can read the screen: a solid background (`background`),
 /// the overview left (Escape, through Mutter's RemoteDesktop API), the startup banners ("Logged in as
-/// a privileged user", "Screen Lock disabled" — the latter skipped by its marker file) waited out.
+/// a privileged user", "Screen Lock disabled" — the latter skipped by its marker file) waited out
+/// once "GNOME Shell started" is logged.
 /// GNOME Shell keeps a banner on the screen while the user is idle, so waiting nudges the pointer.
 ///
 /// `screenshot` asks GNOME Shell itself (`org.gnome.Shell.Screenshot`, which serves only callers that
@@ -113,10 +114,12 @@ public final class GnomeShellSession: @unchecked Sendable {
                 throw HarnessError("org.gnome.Screenshot is owned by someone else on a private bus")
             }
             try startPointerSession()
-            // The first frames: a screenshot succeeds once the stage is painted.
-            _ = try screenshot(timeout: startTimeout)
-            try pressKey(0xff1b)  // Escape: GNOME Shell 43 starts in the overview.
-            guard try waitUntilNothingIsDrawn(timeout: 20) else {
+            // "GNOME Shell started" comes with the end of the startup animation, when the shell shows its
+            // own first banners: only then is the screen worth reading.
+            try waitForLog("GNOME Shell started at", timeout: startTimeout)
+            try leaveOverview(timeout: 10)
+            // A banner slides in a moment after it is asked for: a clear screen must stay clear a while.
+            guard try waitUntilNothingIsDrawn(timeout: 30, steadyFor: 1.5) else {
                 throw HarnessError("GNOME Shell's startup banners did not go away; last screen: \(try screenshot().keep(as: "gnome-startup"))")
             }
         } catch {
@@ -139,6 +142,29 @@ public final class GnomeShellSession: @unchecked Sendable {
             welcome-dialog-last-shown-version='999'
 
             """.write(toFile: directory + "/keyfile", atomically: true, encoding: .utf8)
+    }
+
+    private func waitForLog(_ line: String, timeout: Double) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !log.contains(line) {
+            guard shell.isRunning, Date() < deadline else {
+                throw HarnessError("GNOME Shell did not log \"\(line)\" within \(timeout) s; its log:\n\(log)")
+            }
+            usleep(50_000)
+        }
+    }
+
+    /// GNOME Shell 43 starts in the overview: Escape, as a user would, until `OverviewActive` is false.
+    private func leaveOverview(timeout: Double) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let reply = try control.call(destination: "org.gnome.Shell", path: "/org/gnome/Shell", interface: .properties,
+                                         member: "Get", [.string("org.gnome.Shell"), .string("OverviewActive")], timeout: 10)
+            if reply.first?.unwrapped == .boolean(false) { return }
+            guard Date() < deadline else { throw HarnessError("GNOME Shell stayed in the overview for \(timeout) s") }
+            try pressKey(0xff1b)
+            usleep(500_000)
+        }
     }
 
     private func waitForNames(_ names: [BusName], timeout: Double) throws {
@@ -215,26 +241,35 @@ public final class GnomeShellSession: @unchecked Sendable {
     }
 
     /// Waits until a banner is on the screen and has stopped moving (the same in two pictures in a row), at
-    /// most `timeout` seconds; returns the last picture and the banner, or nil.
-    public func waitForBanner(timeout: Double = 10) throws -> (shot: Screenshot, banner: ScreenRect)? {
+    /// most `timeout` seconds; returns the last picture and the banner (nil when none came: the picture
+    /// shows what there was instead).
+    public func waitForBanner(timeout: Double = 20) throws -> (shot: Screenshot, banner: ScreenRect?) {
         let deadline = Date().addingTimeInterval(timeout)
         var previous: ScreenRect?
-        while Date() < deadline {
+        while true {
             let shot = try screenshot()
             let banner = Self.banner(on: shot)
             if let banner, banner == previous { return (shot, banner) }
+            guard Date() < deadline else { return (shot, nil) }
             previous = banner
             usleep(100_000)
         }
-        return nil
     }
 
-    /// Waits until nothing but the background is drawn below the top bar, at most `timeout` seconds,
-    /// nudging the pointer (GNOME Shell keeps banners while the user is idle); returns whether it came.
-    public func waitUntilNothingIsDrawn(timeout: Double = 10) throws -> Bool {
+    /// Waits until nothing but the background is drawn below the top bar, and has stayed so for
+    /// `steadyFor` seconds, at most `timeout` seconds, nudging the pointer (GNOME Shell keeps banners
+    /// while the user is idle); returns whether it came.
+    public func waitUntilNothingIsDrawn(timeout: Double = 20, steadyFor steady: Double = 0) throws -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
+        var clearSince: Date?
         while Date() < deadline {
-            if Self.drawn(on: try screenshot()) == nil { return true }
+            if Self.drawn(on: try screenshot()) == nil {
+                let since = clearSince ?? Date()
+                clearSince = since
+                if Date().timeIntervalSince(since) >= steady { return true }
+            } else {
+                clearSince = nil
+            }
             try nudgePointer()
             usleep(250_000)
         }

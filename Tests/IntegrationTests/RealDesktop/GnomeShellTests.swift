@@ -41,9 +41,12 @@ import Testing
         defer { daemon.stop() }
         let client = try DaemonClient(bus: session.bus)
         let daemonName = try #require(client.connection.nameOwner(DaemonProcess.busName))
-        let server = try client.call("Get", [.string(DaemonProcess.interface.rawValue), .string("NotificationServer")],
-                                     interface: .properties)
-        #expect(server.first?.unwrapped == .string("gnome-shell"))
+        // The daemon asks the server who it is once it sees it on the bus.
+        let server = {
+            (try? client.call("Get", [.string(DaemonProcess.interface.rawValue), .string("NotificationServer")],
+                              interface: .properties))?.first?.unwrapped
+        }
+        #expect(client.loop.run(until: { server() == .string("gnome-shell") }, timeout: 10), "\(String(describing: server()))")
         let sent = { session.recorder.notifies.filter { $0.sender == daemonName } }
 
         try DoNotDisturbSourcesTests.scenario(bus: session.bus, daemon: daemon, source: "gnome", holdsUrgent: false,
@@ -55,8 +58,9 @@ import Testing
             #expect(received.summary == "Training Error" && received.body == error.body)
             #expect(received.urgency == 2 && received.actions == Self.errorActions, "\(received)")
             // What the user sees during Do Not Disturb: the error's banner, and nothing of what was held.
-            let shown = try #require(try session.waitForBanner(), "no banner; log:\n\(session.log)")
-            Self.expectOnlyBanner(shown.banner, on: shown.shot, name: "gnome-dnd-error")
+            let shown = try session.waitForBanner()
+            let banner = try #require(shown.banner, "no banner: \(shown.shot.keep(as: "gnome-dnd-error")); log:\n\(session.log)")
+            Self.expectOnlyBanner(banner, on: shown.shot, name: "gnome-dnd-error")
         }) { on in try Self.showBanners(!on, in: session) }
         #expect(session.waitUntilShellReceived(count: 2).map(\.summary) == ["Training Error", "While you were away"])
         // Both changes were announced on the daemon's properties (after an "off" when it found the
@@ -93,12 +97,13 @@ import Testing
         for (index, (action, button)) in [("retry", 3), ("details", 1)].enumerated() {
             try client.call("ReportError", [.string("run"), .string("CUDA error \(index): an illegal memory access"),
                                             .string("cuda_error"), .string("")])
-            let shown = try #require(try session.waitForBanner(), "no banner; log:\n\(session.log)")
-            Self.expectOnlyBanner(shown.banner, on: shown.shot, name: "gnome-\(action)")
-            try session.click(x: shown.banner.x + shown.banner.width * button / 4, y: shown.banner.maxY - 16)
+            let shown = try session.waitForBanner()
+            let banner = try #require(shown.banner, "no banner: \(shown.shot.keep(as: "gnome-\(action)")); log:\n\(session.log)")
+            Self.expectOnlyBanner(banner, on: shown.shot, name: "gnome-\(action)")
+            try session.click(x: banner.x + banner.width * button / 4, y: banner.maxY - 16)
             let invoked = client.signals("ActionInvoked", count: index + 1)
             #expect(try invoked.last?.arguments() == [.string("run"), .string(action)],
-                    "clicked at the \(action) button of \(shown.banner): \(shown.shot.keep(as: "gnome-click-\(action)"))")
+                    "clicked at the \(action) button of \(banner): \(shown.shot.keep(as: "gnome-click-\(action)"))")
             #expect(try session.waitUntilNothingIsDrawn(), "the banner stayed after the click")
         }
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/retried-run"), "retry did not run; log:\n\(daemon.log)")

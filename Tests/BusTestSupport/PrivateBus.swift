@@ -41,8 +41,14 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
 /// A private `dbus-daemon` made for one test and stopped with it. It never touches the session of the
 /// person running the tests: its socket lives in a scratch directory, and it activates only services
-/// from `serviceDirectories`.
+/// from `serviceDirectories`. A `.system` one stands for the machine's system bus, for a peer that
+/// needs one (GNOME Shell): the test hands its address over in `DBUS_SYSTEM_BUS_ADDRESS`.
 public final class PrivateBus: @unchecked Sendable {
+    /// The `<type>` of the bus: what it stands for.
+    public enum Kind: String, Sendable {
+        case session, system
+    }
+
     public let address: String
     public let directory: TemporaryDirectory
     private let process: ChildProcess
@@ -52,7 +58,7 @@ public final class PrivateBus: @unchecked Sendable {
     /// that user, accepts connections from the test's own (EXTERNAL authentication accepts only the
     /// bus's own uid unless the policy allows others). `environment` is then all of its environment
     /// (with the bus address), not added to the test's.
-    public init(serviceDirectories: [String] = [], environment: [String: String] = [:],
+    public init(serviceDirectories: [String] = [], environment: [String: String] = [:], kind: Kind = .session,
                 user: UnprivilegedUser? = nil) throws {
         let daemon = try requireTool("dbus-daemon", package: "dbus-daemon")
         directory = try user?.temporaryDirectory("trainbell-bus") ?? TemporaryDirectory("trainbell-bus")
@@ -64,7 +70,7 @@ public final class PrivateBus: @unchecked Sendable {
             <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
              "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
             <busconfig>
-              <type>session</type>
+              <type>\(kind.rawValue)</type>
               <listen>\(address)</listen>
               <auth>EXTERNAL</auth>
             \(services)  <policy context="default">

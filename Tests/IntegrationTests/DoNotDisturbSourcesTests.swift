@@ -22,32 +22,12 @@ import Testing
     }
 
     @Test func realXfceNotifydWithXfconfQuery() throws {
-        let xfconf = try XfconfSession()
-        defer { xfconf.stop() }
-        let display = try VirtualDisplay()
-        defer { display.stop() }
-        let notifyd = "/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd"
-        guard FileManager.default.isExecutableFile(atPath: notifyd) else {
-            throw MissingTool(tool: notifyd, package: "xfce4-notifyd")
-        }
-        let scratch = try TemporaryDirectory("trainbell-notifyd")
-        let server = try ChildProcess(notifyd, [], environment: ChildProcess.environment([
-            "DBUS_SESSION_BUS_ADDRESS": xfconf.bus.address, "DISPLAY": display.display,
-            "XDG_CONFIG_HOME": scratch.path, "WAYLAND_DISPLAY": nil,
-        ]), stderr: scratch.path + "/notifyd.log")
-        defer { server.terminate() }
-        let probe = try xfconf.bus.connect()
-        let deadline = Date().addingTimeInterval(10)
-        while probe.nameOwner("org.freedesktop.Notifications") == nil {
-            try #require(Date() < deadline && server.isRunning, "xfce4-notifyd did not start")
-            usleep(20_000)
-        }
-        let recorder = try NotifyRecorder(bus: xfconf.bus)
-        defer { recorder.stop() }
-        let daemon = try DaemonProcess(bus: xfconf.bus)
+        let session = try XfceNotifydSession()
+        defer { session.stop() }
+        let daemon = try DaemonProcess(bus: session.bus)
         defer { daemon.stop() }
-        try DoNotDisturbScenario(bus: xfconf.bus, daemon: daemon, source: "xfce", errorDelivery: "shown",
-                                 notifies: { recorder.notifies }).run { on in try xfconf.setDoNotDisturb(on) }
+        try DoNotDisturbScenario(bus: session.bus, daemon: daemon, source: "xfce", errorDelivery: "shown",
+                                 notifies: { session.recorder.notifies }).run { on in try session.xfconf.setDoNotDisturb(on) }
     }
 
     @Test func plasmaInhibitedProperty() throws {

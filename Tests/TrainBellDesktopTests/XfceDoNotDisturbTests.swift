@@ -21,7 +21,7 @@ struct XfceDoNotDisturbTests {
 
         source.stop()
         xfconf.stop()
-        #expect(!XfconfSession.isAlive(xfconfd))
+        #expect(!ActivatedProcess.isAlive(xfconfd))
     }
 
     @Test func aMissingChannelIsOffAndStartsXfconfdByActivation() throws {

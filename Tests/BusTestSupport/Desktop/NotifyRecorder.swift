@@ -63,6 +63,8 @@ public final class NotifyRecorder: @unchecked Sendable {
     }
 
     /// Waits at most `timeout` seconds until `predicate` holds for all events so far; returns whether it did.
+    /// `predicate` runs with the log locked: it must look only at the events it is given, never call back
+    /// into the recorder (`notifies`, `events`), which would wait for that lock forever.
     public func wait(timeout: Double = 10, until predicate: ([NotificationEvent]) -> Bool) -> Bool {
         log.wait(seconds: timeout) { predicate($0.map(\.event)) }
     }

@@ -111,7 +111,7 @@ public final class XfconfSession: @unchecked Sendable {
     }
 
     /// Ends xfconfd (SIGTERM: it saves and leaves), then the bus. An activated xfconfd is not this
-    /// process's child, so its end is watched through /proc.
+    /// process's child (`ActivatedProcess`).
     public func stop() {
         guard !stopped else { return }
         stopped = true
@@ -119,22 +119,11 @@ public final class XfconfSession: @unchecked Sendable {
             daemon.terminate()
             self.daemon = nil
         } else if let pid = xfconfdPID {
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(5)
-            while Self.isAlive(pid) && Date() < deadline { usleep(5_000) }
-            if Self.isAlive(pid) { kill(pid, SIGKILL) }
+            ActivatedProcess.terminate(pid)
         }
         control?.close()
         control = nil
         bus.stop()
-    }
-
-    /// Whether `pid` runs (a zombie has ended; its parent reaps it).
-    public static func isAlive(_ pid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
-        return state != "Z" && state != "X"
     }
 
     deinit { stop() }

@@ -187,7 +187,7 @@ struct ProgressBarLine: Sendable, Equatable {
         let heavyHorizontal: [UInt8] = [0xE2, 0x94, 0x81]  // "━"
         if total != nil, line[cursor...].starts(with: heavyHorizontal) {
             while line[cursor...].starts(with: heavyHorizontal) { cursor += 3 }
-        } else if total != nil, line[cursor] == UInt8(ascii: "[") {
+        } else if total != nil, cursor < line.count, line[cursor] == UInt8(ascii: "[") {
             cursor += 1
             while cursor < line.count, "=>.".utf8.contains(line[cursor]) { cursor += 1 }
             guard cursor < line.count, line[cursor] == UInt8(ascii: "]") else { return nil }

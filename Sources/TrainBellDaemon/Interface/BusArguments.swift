@@ -10,6 +10,25 @@ enum BusArguments {
         do { return try JobID(text) } catch { throw TrainBellError.from(error, argument: argument) }
     }
 
+    /// A desktop entry id (`app-id`, `SetProgress`'s `app_id`): a file name, so 1 to 255 bytes, no
+    /// `/`, no control characters; with or without `.desktop`.
+    static func appID(_ text: String, argument: String) throws(TrainBellError) -> String {
+        guard !text.isEmpty, text.utf8.count <= 255,
+            !text.unicodeScalars.contains(where: { $0 == "/" || $0.value < 0x20 || $0.value == 0x7f })
+        else {
+            throw .invalidArgument("\(argument) '\(printable(String(text.prefix(64))))\(text.count > 64 ? "…" : "")' is not accepted: a desktop entry id such as org.gnome.Terminal (with or without .desktop), 1 to 255 bytes, no '/' or control characters")
+        }
+        return text
+    }
+
+    /// An icon: a theme icon name or a file path, at most 4,096 bytes (PATH_MAX).
+    static func icon(_ text: String, argument: String) throws(TrainBellError) -> String {
+        guard text.utf8.count <= 4_096, !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw .invalidArgument("\(argument) is not accepted: an icon name (dialog-information) or a file path, at most 4,096 bytes, without control characters (got \(text.utf8.count) bytes)")
+        }
+        return text
+    }
+
     /// Messages longer than the history keeps (1 MiB) are cut at the door, with the same marker, so
     /// no reply or property built from them can outgrow what the bus carries.
     static func message(_ text: String) -> String {

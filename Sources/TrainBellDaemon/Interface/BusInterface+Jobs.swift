@@ -11,8 +11,10 @@ extension BusInterface {
         if let values = try options.integers("milestones") {
             do { milestones = try MilestoneSet(values) } catch { throw TrainBellError.from(error, argument: "option 'milestones'") }
         }
-        let appID = self.appID(requested: try options.string("app-id"), caller: caller, job: id.rawValue, waitForCaller: true)
-        let icon = try options.string("icon")
+        let requested = try options.string("app-id").flatMap { $0.isEmpty ? nil : $0 }
+        let appID = self.appID(requested: try requested.map { text throws(TrainBellError) in try BusArguments.appID(text, argument: "option 'app-id'") },
+                               caller: caller, job: id.rawValue, waitForCaller: true)
+        let icon = try options.string("icon").map { text throws(TrainBellError) in try BusArguments.icon(text, argument: "option 'icon'") }
         let job = Job.start(id: id, title: BusArguments.title(title), totalSteps: total, appID: appID,
                             icon: icon, milestones: milestones, now: Clock.now())
         try registry.add(job)
@@ -104,9 +106,7 @@ extension BusInterface {
     }
 
     func setProgress(_ appID: String, value: Double) throws(TrainBellError) {
-        guard !appID.isEmpty, appID.utf8.count <= 255, !appID.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
-            throw .invalidArgument("app_id '\(BusArguments.printable(appID))' is not accepted: a desktop entry id such as org.gnome.Terminal (with or without .desktop), at most 255 bytes")
-        }
+        _ = try BusArguments.appID(appID, argument: "app_id")
         guard value.isFinite, value == -1 || (0...1).contains(value) else {
             throw .invalidArgument("value \(value) is not accepted: 0.0 to 0.99 shows progress, 1.0 completes, -1 removes")
         }
@@ -184,9 +184,7 @@ extension BusInterface {
 extension BusInterface {
     /// `CheckAppId`: whether a dock can show `appID`, and the closest installed ids when not.
     func checkAppID(_ appID: String) throws(TrainBellError) -> [DBusValue] {
-        guard !appID.isEmpty, appID.utf8.count <= 255 else {
-            throw .invalidArgument("app_id must be a desktop entry id such as org.gnome.Terminal (with or without .desktop), 1 to 255 bytes")
-        }
+        _ = try BusArguments.appID(appID, argument: "app_id")
         let check = callerApps.check(appID)
         return [.boolean(check.installed), .array(.string, check.suggestions.map { .string($0) })]
     }

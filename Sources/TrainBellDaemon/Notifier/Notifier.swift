@@ -45,7 +45,7 @@ final class Notifier {
     /// Jobs whose progress `Notify` is in flight, with the requests waiting behind it in order
     /// (at most one per milestone, so few).
     private var inFlight: Set<String> = []
-    private var waitingBehind: [String: [(NotificationRecord, NotificationRequest, Delivery)]] = [:]
+    private var waitingBehind: [String: [(NotificationRecord, NotificationRequest, Delivery, Pending?)]] = [:]
     /// Errors shown, by collapse key, to update their count in place.
     private var errorBubbles: [ErrorCollapser.Key: UInt32] = [:]
     private var queue: [Pending] = []
@@ -111,18 +111,21 @@ final class Notifier {
                                       bodyMarkup: server.hasBodyMarkup, doNotDisturb: doNotDisturb.active,
                                       repeatCount: repeatCount, quirks: server.quirks)
         let inPlace = event.type == .progress || event.type == .completion
+        // Errors and completions a server took down with it (it died before answering) wait for the next.
+        let retry = event.type == .error || event.type == .completion
+            ? Pending(record: record.keepingInMemory, appID: appID, icon: icon, repeatCount: repeatCount) : nil
         if inPlace && inFlight.contains(jobID) {
             // Sent when the previous one's id is known, so it replaces it instead of stacking.
-            waitingBehind[jobID, default: []].append((record, request, decision.delivery))
+            waitingBehind[jobID, default: []].append((record, request, decision.delivery, retry))
             return record
         }
-        send(request, record: record, delivery: decision.delivery, inPlace: inPlace, collapseKey: collapseKey)
+        send(request, record: record, delivery: decision.delivery, inPlace: inPlace, collapseKey: collapseKey, retry: retry)
         record.delivery = decision.delivery
         return record
     }
 
     private func send(_ request: NotificationRequest, record: NotificationRecord, delivery: Delivery, inPlace: Bool,
-                      collapseKey: ErrorCollapser.Key?) {
+                      collapseKey: ErrorCollapser.Key?, retry: Pending?) {
         let jobID = record.jobID
         if inPlace { inFlight.insert(jobID) }
         let sentTo = generation
@@ -142,17 +145,21 @@ final class Notifier {
             case .failure(let error):
                 self.log.warning("the notification server did not take a notification of job \(jobID): \(error)")
                 updated.delivery = .noServer
+                if let retry {
+                    updated.delivery = .queued
+                    self.requeue(retry, serverChanged: !current)
+                }
             }
             self.updateDelivery(of: updated)
             self.onRecord?(updated)
             if inPlace && current {
                 self.inFlight.remove(jobID)
                 if var waiting = self.waitingBehind[jobID], !waiting.isEmpty {
-                    let (next, nextRequest, nextDelivery) = waiting.removeFirst()
+                    let (next, nextRequest, nextDelivery, nextRetry) = waiting.removeFirst()
                     self.waitingBehind[jobID] = waiting.isEmpty ? nil : waiting
                     var request = nextRequest
                     request.replacesID = self.progressBubbles[jobID] ?? 0
-                    self.send(request, record: next, delivery: nextDelivery, inPlace: true, collapseKey: nil)
+                    self.send(request, record: next, delivery: nextDelivery, inPlace: true, collapseKey: nil, retry: nextRetry)
                 }
             }
         }
@@ -169,6 +176,11 @@ final class Notifier {
         inFlight = []
         waitingBehind = [:]
         guard let server else { return }
+        deliverQueue(to: server)
+    }
+
+    /// What waited for a server, delivered to `server` in order, once.
+    private func deliverQueue(to server: NotificationServer) {
         let waiting = queue
         queue = []
         for pending in waiting {
@@ -185,7 +197,7 @@ final class Notifier {
             let request = builder.request(for: record.event, jobID: record.jobID, appID: pending.appID, icon: pending.icon,
                                           bodyMarkup: server.hasBodyMarkup, doNotDisturb: doNotDisturb.active,
                                           repeatCount: pending.repeatCount, quirks: server.quirks)
-            send(request, record: record, delivery: decision.delivery, inPlace: false, collapseKey: nil)
+            send(request, record: record, delivery: decision.delivery, inPlace: false, collapseKey: nil, retry: pending)
         }
     }
 
@@ -232,6 +244,15 @@ final class Notifier {
             }
         }
         return true
+    }
+
+    /// A notification the server did not take waits for the next server; when a new one is already
+    /// there (the failure came after it appeared), it goes out now. One that the same server refused
+    /// is not sent to it again (it would refuse it again, and again).
+    private func requeue(_ pending: Pending, serverChanged: Bool) {
+        queue.append(pending)
+        if queue.count > Self.maximumQueued { queue.removeFirst(queue.count - Self.maximumQueued) }
+        if serverChanged, let server = client.server { deliverQueue(to: server) }
     }
 
     /// Holds `record` back for the digest.

@@ -9,52 +9,14 @@
  * IDLE_SECONDS count their context switches (all threads, /proc/PID/task/ * /status: each one is a
  * wake-up), their CPU time (utime + stime of /proc/PID/stat) and resident memory (VmRSS, and of it
  * RssAnon: what is not pages of files, such as the program's text, that the kernel may drop).
+ * With $BENCH_FIGURES set, the medians and idle figures are also appended there (bench-common.h).
  *
  * Build: cc -O2 -o activation-bench activation-bench.c $(pkg-config --cflags --libs dbus-1)
  */
-#include <dbus/dbus.h>
+#include "bench-common.h"
 #include <dirent.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static DBusMessage *call_bus(DBusConnection *c, const char *member, const char *name) {
-    DBusMessage *m = dbus_message_new_method_call("org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                  "org.freedesktop.DBus", member);
-    dbus_message_append_args(m, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
-    DBusMessage *reply = dbus_connection_send_with_reply_and_block(c, m, 5000, NULL);
-    dbus_message_unref(m);
-    return reply;
-}
-
-static int has_owner(DBusConnection *c, const char *name) {
-    DBusMessage *reply = call_bus(c, "NameHasOwner", name);
-    dbus_bool_t owned = 0;
-    if (reply) {
-        dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &owned, DBUS_TYPE_INVALID);
-        dbus_message_unref(reply);
-    }
-    return owned;
-}
-
-static pid_t owner_pid(DBusConnection *c, const char *name) {
-    DBusMessage *reply = call_bus(c, "GetConnectionUnixProcessID", name);
-    dbus_uint32_t pid = 0;
-    if (reply) {
-        dbus_message_get_args(reply, NULL, DBUS_TYPE_UINT32, &pid, DBUS_TYPE_INVALID);
-        dbus_message_unref(reply);
-    }
-    return (pid_t)pid;
-}
 
 static void stop_owner(DBusConnection *c, const char *name) {
     if (!has_owner(c, name)) return;
@@ -63,11 +25,6 @@ static void stop_owner(DBusConnection *c, const char *name) {
     for (int i = 0; i < 5000 && has_owner(c, name); i++) usleep(1000);
     /* Let the bus reap its child before the next activation. */
     usleep(20000);
-}
-
-static int compare(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Voluntary + involuntary context switches of every thread of pid. */
@@ -125,19 +82,6 @@ static long cpu_ticks(pid_t pid) {
     return (long)(utime + stime);
 }
 
-static long status_kb(pid_t pid, const char *key) {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    long kb = -1;
-    size_t k = strlen(key);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, k) == 0 && line[k] == ':') kb = atol(line + k + 1);
-    fclose(f);
-    return kb;
-}
-
 int main(int argc, char **argv) {
     if (argc < 5) {
         fprintf(stderr, "usage: activation-bench ADDRESS RUNS IDLE_SECONDS NAME...\n");
@@ -184,15 +128,21 @@ int main(int argc, char **argv) {
     for (int i = 0; i < services; i++) {
         double *ti = t + i * runs, sum = 0;
         for (int r = 0; r < runs; r++) sum += ti[r];
-        qsort(ti, (size_t)runs, sizeof *ti, compare);
-        double median = runs % 2 ? ti[runs / 2] : (ti[runs / 2 - 1] + ti[runs / 2]) / 2;
-        if (i == 0) first_median = median;
+        double m = median(ti, runs);
+        if (i == 0) first_median = m;
         long s1 = context_switches(pid[i]), c1 = cpu_ticks(pid[i]);
-        printf("%-28s %8.2f %8.2f %8.2f %8.2f | %*s %8ld %7ld %8ld %9ld %7d", names[i], ti[0], median, sum / runs,
+        long rss = status_kb(pid[i], "VmRSS"), anon = status_kb(pid[i], "RssAnon");
+        printf("%-28s %8.2f %8.2f %8.2f %8.2f | %*s %8ld %7ld %8ld %9ld %7d", names[i], ti[0], m, sum / runs,
                ti[runs - 1], (int)strlen("over  s idle:") + (idle >= 10 ? 2 : 1), "", s1 - s0[i],
-               (c1 - c0[i]) * 1000 / hz, status_kb(pid[i], "VmRSS"), status_kb(pid[i], "RssAnon"), thread_count(pid[i]));
-        if (i > 0) printf("   (median %.1fx the first)", median / first_median);
+               (c1 - c0[i]) * 1000 / hz, rss, anon, thread_count(pid[i]));
+        if (i > 0) printf("   (median %.1fx the first)", m / first_median);
         printf("\n");
+        figure("activation_ms", names[i], "%.3f", m);
+        figure("activation_runs", names[i], "%d", runs);
+        figure("idle_wakeups", names[i], "%ld", s1 - s0[i]);
+        figure("idle_cpu_ms", names[i], "%ld", (c1 - c0[i]) * 1000 / hz);
+        figure("idle_rss_kib", names[i], "%ld", rss);
+        figure("idle_anon_kib", names[i], "%ld", anon);
     }
     for (int i = 0; i < services; i++) stop_owner(c, names[i]);
     dbus_connection_close(c);

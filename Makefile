@@ -114,18 +114,24 @@ fuzz: $(FUZZ_BIN)
 # its own. Not part of make test: see the figures in issue 18's note. The memory bounds of the
 # hostile-input tests do not hold under a sanitizer (its shadow memory), so they are left out.
 SANITIZE_TESTS ?= DBusTests|TrainBellCoreTests|TrainBellDaemonTests|BadInputTests|HostilePeerTests|ServerLifecycleTests|ConcurrentClientsTests|CrashRecoveryTests|ServerCrashTests|RunTests|RunOutputCrashTests
-# Reports of every process (the test runner, trainbelld, trainbell) go to .build-?san/reports/NAME.PID.
+# Both runs go to their end; then the reports of every process (the test runner, trainbelld,
+# trainbell) are printed from .build-?san/reports/NAME.PID, and any failure fails the target.
+SANITIZE_ENV := SWIFT_BACKTRACE=enable=no
 sanitize: deps-test
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
-	rm -rf .build-asan/reports && mkdir -p .build-asan/reports
-	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:log_path=$(CURDIR)/.build-asan/reports/asan \
-	  timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --filter '$(SANITIZE_TESTS)'
-	@if ls .build-asan/reports/* >/dev/null 2>&1; then cat .build-asan/reports/*; exit 1; fi
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	rm -rf .build-tsan/reports && mkdir -p .build-tsan/reports
-	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=halt_on_error=0:log_path=$(CURDIR)/.build-tsan/reports/tsan \
-	  timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_TESTS)'
-	@if ls .build-tsan/reports/* >/dev/null 2>&1; then cat .build-tsan/reports/*; exit 1; fi
+	@rm -rf .build-asan/reports .build-tsan/reports; mkdir -p .build-asan/reports .build-tsan/reports; failed=0; \
+	echo "make: the tests under AddressSanitizer"; \
+	$(SANITIZE_ENV) ASAN_OPTIONS=log_path=$(CURDIR)/.build-asan/reports/asan \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Tools/lsan-suppressions.txt:print_suppressions=0 \
+	  timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --filter '$(SANITIZE_TESTS)' || failed=1; \
+	echo "make: the tests under ThreadSanitizer"; \
+	$(SANITIZE_ENV) TSAN_OPTIONS=halt_on_error=0:log_path=$(CURDIR)/.build-tsan/reports/tsan \
+	  timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_TESTS)' || failed=1; \
+	for report in .build-asan/reports/* .build-tsan/reports/*; do \
+	  [ -e "$$report" ] || continue; echo "== $$report"; cat "$$report"; failed=1; \
+	done; \
+	exit $$failed
 
 # Uses the desktop session when there is one; otherwise a private bus with dunst under Xvfb.
 demo: deps-test

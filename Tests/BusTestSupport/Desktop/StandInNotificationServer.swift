@@ -129,6 +129,8 @@ public final class StandInNotificationServer: @unchecked Sendable {
     public func crash() {
         guard let connection else { return }
         self.connection = nil
+        // Unanswered calls hold the connection, which holds the interface, which holds them.
+        try? thread.sync { self.state.unanswered.removeAll() }
         thread.close(connection)
     }
 
@@ -138,6 +140,7 @@ public final class StandInNotificationServer: @unchecked Sendable {
         guard let connection else { return }
         self.connection = nil
         try? thread.sync {
+            self.state.unanswered.removeAll()
             _ = try? connection.releaseName(NotificationsBus.name)
             connection.unexport(NotificationsBus.path)
         }

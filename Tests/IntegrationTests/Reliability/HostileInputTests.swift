@@ -103,10 +103,12 @@ import Testing
         try pinger.call("Ping", interface: .peer, timeout: Self.pingTimeout)
         usleep(500_000)
         let after = try #require(daemon.residentMemory, "trainbelld is not running; its log:\n\(daemon.log.suffix(4_000))")
-        
         print("HostileInputTests: \(tally); trainbelld resident memory \(baseline) before, \(peak) at most, \(after) after")
         #expect(tally.unanswered == 0)
         #expect(tally.answered > 0)
+        // Known to fail while trainbelld keeps what callers send (errors and completions: issue 18 defect 4;
+        // icons and app ids: MemoryBoundTests) and keeps freed heap after multi-MB calls (malloc_trim(0)
+        // in the daemon gave 66 MiB of 102 back when tried).
         #expect(after.kibibytes < baseline.kibibytes + Self.residentGrowthBound,
                 "trainbelld kept \(after.kibibytes - baseline.kibibytes) KiB: \(baseline) before, \(after) after (peak \(peak))")
 

@@ -101,7 +101,7 @@ FUZZ_FLAGS        := -rss_limit_mb=1024 -malloc_limit_mb=512 -max_len=8192 -prin
 
 $(FUZZ_BIN): $(wildcard Sources/TrainBellCore/*.swift) Tests/Fuzz/RunOutputFuzz.swift
 	@mkdir -p $(FUZZ_SCRATCH)
-	$(SWIFTC) -sanitize=fuzzer,address -parse-as-library -O -use-ld=lld -module-name RunOutputFuzz $^ -o $@
+	$(SWIFTC) -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld -module-name RunOutputFuzz $^ -o $@
 
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(FUZZ_SCRATCH)/corpus $(FUZZ_SCRATCH)/artifacts

@@ -54,6 +54,8 @@ help:
 	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
 	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost, CLI start-up (bench-cli)"
 	@echo "make clean    remove build folders"
+	@echo "make fuzz     the output parser of trainbell run under libFuzzer for FUZZ_SECONDS (default 300)"
+	@echo "make sanitize unit and integration tests under AddressSanitizer, then ThreadSanitizer (SANITIZE_TESTS)"
 
 # Installs the Debian packages named in PACKAGES that are not installed yet.
 define apt_install
@@ -85,6 +87,53 @@ build: deps
 test: deps-test install-build
 	$(SWIFT) build --build-tests
 	timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+
+# The output parser of `trainbell run` under libFuzzer and AddressSanitizer (Tests/Fuzz/RunOutputFuzz.swift),
+# compiled by swiftc together with the TrainBellCore sources. Seeds: Tests/Fixtures and Tests/Fuzz/seeds;
+# the corpus grows in $(FUZZ_SCRATCH)/corpus, what breaks lands in $(FUZZ_SCRATCH)/artifacts (run the
+# fuzzer binary on such a file to see it again). make test runs it for FUZZ_TEST_SECONDS.
+.PHONY: fuzz sanitize
+SWIFTC            ?= swiftc
+FUZZ_SECONDS      ?= 300
+FUZZ_TEST_SECONDS ?= 20
+FUZZ_SCRATCH      := .build-fuzz
+FUZZ_BIN          := $(FUZZ_SCRATCH)/run-output-fuzz
+FUZZ_FLAGS        := -rss_limit_mb=1024 -malloc_limit_mb=512 -max_len=8192 -print_final_stats=1 -artifact_prefix=$(FUZZ_SCRATCH)/artifacts/
+
+$(FUZZ_BIN): $(wildcard Sources/TrainBellCore/*.swift) Tests/Fuzz/RunOutputFuzz.swift
+	@mkdir -p $(FUZZ_SCRATCH)
+	$(SWIFTC) -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld -module-name RunOutputFuzz $^ -o $@
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(FUZZ_SCRATCH)/corpus $(FUZZ_SCRATCH)/artifacts
+	@cp Tests/Fixtures/*.txt Tests/Fuzz/seeds/* $(FUZZ_SCRATCH)/corpus/
+	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=malloc_context_size=0 \
+	  $(FUZZ_BIN) $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_SCRATCH)/corpus
+
+# The unit tests and the integration tests that drive trainbelld hardest, with everything (trainbelld
+# and trainbell included) built with AddressSanitizer, then ThreadSanitizer, each in a scratch folder of
+# its own. Not part of make test: see the figures in issue 18's note. The memory bounds of the
+# hostile-input tests do not hold under a sanitizer (its shadow memory), so they are left out.
+SANITIZE_TESTS ?= DBusTests|TrainBellCoreTests|TrainBellDaemonTests|BadInputTests|HostilePeerTests|ServerLifecycleTests|ConcurrentClientsTests|CrashRecoveryTests|ServerCrashTests|RunTests|RunOutputCrashTests
+# Both runs go to their end; then the reports of every process (the test runner, trainbelld,
+# trainbell) are printed from .build-?san/reports/NAME.PID, and any failure fails the target.
+SANITIZE_ENV := SWIFT_BACKTRACE=enable=no
+sanitize: deps-test
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	@rm -rf .build-asan/reports .build-tsan/reports; mkdir -p .build-asan/reports .build-tsan/reports; failed=0; \
+	echo "make: the tests under AddressSanitizer"; \
+	$(SANITIZE_ENV) ASAN_OPTIONS=log_path=$(CURDIR)/.build-asan/reports/asan \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Tools/lsan-suppressions.txt:print_suppressions=0 \
+	  timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --filter '$(SANITIZE_TESTS)' || failed=1; \
+	echo "make: the tests under ThreadSanitizer"; \
+	$(SANITIZE_ENV) TSAN_OPTIONS=halt_on_error=0:log_path=$(CURDIR)/.build-tsan/reports/tsan \
+	  timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_TESTS)' || failed=1; \
+	for report in .build-asan/reports/* .build-tsan/reports/*; do \
+	  [ -e "$$report" ] || continue; echo "== $$report"; cat "$$report"; failed=1; \
+	done; \
+	exit $$failed
 
 # Uses the desktop session when there is one; otherwise a private bus with dunst under Xvfb.
 demo: deps-test

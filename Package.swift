@@ -66,7 +66,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DBus", "TrainBellCore", "BusTestSupport"],
+            dependencies: ["DBus", "TrainBellCore", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
     ]
 )

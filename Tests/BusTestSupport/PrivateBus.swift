@@ -115,6 +115,12 @@ public final class PrivateBus: @unchecked Sendable {
         process.terminate()
     }
 
+    /// SIGKILL: the bus vanishes at once, as when it crashes; every connection to it is lost.
+    public func kill() {
+        process.signal(SIGKILL)
+        process.wait()
+    }
+
     deinit { stop() }
 }
 

@@ -218,6 +218,12 @@ public final class Dunst: @unchecked Sendable {
         control.close()
     }
 
+    /// SIGKILL: dunst dies as in a crash, its bubbles with it; the bus gives its name up.
+    public func kill() {
+        process.signal(SIGKILL)
+        process.wait()
+    }
+
     deinit { stop() }
 
     private func call(_ member: MemberName, _ arguments: [DBusValue] = []) throws(BusError) -> [DBusValue] {

@@ -19,16 +19,19 @@ public final class StandInNotificationServer: @unchecked Sendable {
         public var capabilities: [String]
         /// Emit signals to the client that sent the notification only (as dunst does), or to everyone.
         public var unicastSignals: Bool
+        /// Answer `Notify`; false is a server that hangs on it (it records the call, and never answers).
+        public var answersNotify: Bool
 
         public init(name: String = "trainbell-stand-in", vendor: String = "trainbell", version: String = "1.0",
                     specVersion: String = "1.2", capabilities: [String] = ["actions", "body", "body-markup", "persistence"],
-                    unicastSignals: Bool = true) {
+                    unicastSignals: Bool = true, answersNotify: Bool = true) {
             self.name = name
             self.vendor = vendor
             self.version = version
             self.specVersion = specVersion
             self.capabilities = capabilities
             self.unicastSignals = unicastSignals
+            self.answersNotify = answersNotify
         }
     }
 
@@ -121,12 +124,23 @@ public final class StandInNotificationServer: @unchecked Sendable {
         try state.emit(member, id: id, arguments, event: event, on: connection)
     }
 
+    /// Dies as a crashed server does: the connection drops without releasing the name or answering
+    /// what is pending (the bus answers those with `NoReply` and announces the name's new owner).
+    public func crash() {
+        guard let connection else { return }
+        self.connection = nil
+        // Unanswered calls hold the connection, which holds the interface, which holds them.
+        try? thread.sync { self.state.unanswered.removeAll() }
+        thread.close(connection)
+    }
+
     /// Releases the name (clients see the server vanish), closes the connection and stops the thread.
     /// Also done when the server is dropped.
     public func stop() {
         guard let connection else { return }
         self.connection = nil
         try? thread.sync {
+            self.state.unanswered.removeAll()
             _ = try? connection.releaseName(NotificationsBus.name)
             connection.unexport(NotificationsBus.path)
         }
@@ -143,6 +157,8 @@ private final class ServerState: @unchecked Sendable {
     let log = EventLog<RecordedEvent>()
     /// Open notification ids and the client that sent each.
     var open: [UInt32: String] = [:]
+    /// `Notify` calls left unanswered (`answersNotify` false).
+    var unanswered: [PendingReply] = []
     var nextID: UInt32 = 1
 
     init(configuration: StandInNotificationServer.Configuration) { self.configuration = configuration }
@@ -166,9 +182,15 @@ private final class ServerState: @unchecked Sendable {
                 Argument("app_name", .string), Argument("replaces_id", .uint32), Argument("app_icon", .string),
                 Argument("summary", .string), Argument("body", .string), Argument("actions", .array(.string)),
                 Argument("hints", .dictionary(key: .string, value: .variant)), Argument("expire_timeout", .int32),
-            ], out: [Argument("id", .uint32)]) { call in
+            ], out: [Argument("id", .uint32)], deferred: { call, reply in
                 guard var notify = NotifyCall(arguments: call.arguments, sender: call.sender) else {
-                    throw BusError(.invalidArgs, "Notify expects (susssasa{sv}i)")
+                    reply.fail(BusError(.invalidArgs, "Notify expects (susssasa{sv}i)"))
+                    return
+                }
+                guard self.configuration.answersNotify else {
+                    self.log.append(RecordedEvent(event: .notify(notify), answered: false))
+                    self.unanswered.append(reply)
+                    return
                 }
                 // Spec: a non-zero replaces_id is the id returned; 0 gets a new one.
                 let id: UInt32
@@ -182,8 +204,8 @@ private final class ServerState: @unchecked Sendable {
                 self.open[id] = call.sender
                 notify.returnedID = id
                 self.log.append(RecordedEvent(event: .notify(notify), answered: true))
-                return [.uint32(id)]
-            },
+                reply.succeed([.uint32(id)])
+            }),
             Method("CloseNotification", in: [Argument("id", .uint32)]) { call in
                 let id = try call.argument(0, as: UInt32.self)
                 self.log.append(RecordedEvent(event: .closeNotification(id: id), answered: true))

@@ -38,4 +38,36 @@ import Testing
         #expect(after.kibibytes - baseline.kibibytes < 16 << 10, "\(baseline) before, \(after) after 100 jobs with 256 KiB icons and app ids")
         #expect(try client.call("Ping", interface: .peer) == [])
     }
+
+    /// 600 errors of 1 MB reached 1.07 GB resident, and 2,000 of 19 KB over 100 jobs +57 MB: the
+    /// collapse keys, LastError and the bubbles of shown errors each held whole messages.
+    @Test func memoryDoesNotGrowWithTheSizeOfErrorMessages() throws {
+        let bus = try PrivateBus()
+        let server = try StandInNotificationServer(bus: bus)
+        defer { server.stop() }
+        let daemon = try DaemonProcess(bus: bus)
+        defer { daemon.stop() }
+        let client = try DaemonClient(bus: bus, recordSignals: false)
+                // Warm up (first allocations of the loop, the history's page cache).
+        for n in 0..<5 { try client.call("ReportError", [.string("warm"), .string("warm-up \(n)"), .string(""), .string("")]) }
+        let before = try #require(daemon.residentMemory).kibibytes
+
+        let line = String(repeating: "x", count: 1_000) + "\n"
+        let megabyte = String(repeating: line, count: 1_000)
+        for n in 0..<50 {
+            try client.call("ReportError", [.string("job-\(n % 100)"), .string("RuntimeError \(n)\n" + megabyte),
+                                            .string("cuda_error"), .string("")])
+        }
+        let small = String(repeating: "y", count: 19_000)
+        for n in 0..<400 {
+            try client.call("ReportError", [.string("job-\(n % 100)"), .string("error \(n) " + small), .string(""), .string("")])
+        }
+        let after = try #require(daemon.residentMemory).kibibytes
+        let grown = (after - before) / 1_024
+        #expect(grown < 48, "resident memory grew by \(grown) MB (\(before / 1_024) → \(after / 1_024) MB) for 50 MB + 7.6 MB of error text")
+        // The full text is still there for View Details: the newest error, whole, in the history.
+        let newest = try client.history("job-99").last
+        #expect(newest?["message"]?.stringValue?.utf8.count == ("error 399 " + small).utf8.count)
+        print("memory: \(before / 1_024) MB before, \(after / 1_024) MB after 50 errors of 1 MB and 400 of 19 KB")
+    }
 }

@@ -29,8 +29,9 @@ extension HistoryStore {
 
     /// `text` with every NUL character replaced by U+FFFD.
     ///
-    /// SQLite text goes through C strings in GRDB, which would cut the text at
-    /// the first NUL; D-Bus strings cannot hold NUL, so only a caller inside
+    /// The store binds text with its length, but SQLite's text functions
+    /// (`length`, comparisons in the shell) stop at the first NUL, and so do
+    /// the C strings of D-Bus, which cannot hold one: only a caller inside
     /// the daemon could pass one.
     static func storedText(_ text: String) -> String {
         guard text.utf8.contains(0) else { return text }

@@ -96,6 +96,10 @@ extension Daemon {
             Property("ActiveJobs", .uint32, documentation: "Jobs that are running.") { [unowned self] in
                 .uint32(UInt32(clamping: self.jobs.values.filter { $0.state == .running }.count))
             },
+            Property("HistoryState", .string, emitsChange: .const,
+                     documentation: "How the history is kept: \"ok\", \"recovered: moved the corrupt file to …\", or \"in-memory: …\" (the file cannot be used; everything is still delivered).") { [unowned self] in
+                .string(self.historyState.description)
+            },
         ], signals: [
             SignalDeclaration("NotificationEmitted", [Argument("job_id", .string), Argument("notification", options)],
                               documentation: "Every notification decided, shown or not: the live stream."),

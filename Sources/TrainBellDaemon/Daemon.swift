@@ -46,6 +46,8 @@ public final class Daemon {
     let loop: MainLoop
     let connection: Connection
     let history: HistoryStore
+    /// How the history is kept (`HistoryState`): in its file, or degraded when the file could not be used.
+    let historyState: HistoryState
     var configuration: Configuration
     let notifications: NotificationsClient
     let notifier: Notifier
@@ -88,11 +90,13 @@ public final class Daemon {
             configuration = Configuration()
         }
         for warning in configuration.warnings { log.warning("\(warning)") }
+        // A history that cannot be used degrades (moved aside, or kept in memory): notifications go on.
         do {
-            history = try HistoryStore(path: options.stateDirectory + "/history.sqlite3")
+            (history, historyState) = try HistoryStore.open(path: options.stateDirectory + "/history.sqlite3", now: Clock.now())
         } catch {
-            throw Failure(message: "cannot open the history: \(error)", exitCode: 1)
+            throw Failure(message: "cannot keep a history, not even in memory: \(error)", exitCode: 1)
         }
+        if !historyState.isOK { log.warning("history: \(historyState)") }
         do {
             if let address = options.address {
                 connection = try Connection(address: address)

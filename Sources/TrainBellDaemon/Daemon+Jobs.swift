@@ -126,24 +126,24 @@ extension Daemon {
     /// A reply holds at most this much text: the newest records that fit (the bus refuses messages
     /// over 128 MiB, and would disconnect the daemon for one).
     static let maximumReplyText = 32 << 20
+    /// And at most this many records.
+    static let maximumReplyRecords = 100_000
 
     func notifications(of rawID: String) throws(TrainBellError) -> DBusValue {
         if !rawID.isEmpty { _ = try BusArguments.jobID(rawID) }
         let recordType: DBusType = .dictionary(key: .string, value: .variant)
         let records = try historyRecords(jobID: rawID.isEmpty ? nil : rawID)
         if !rawID.isEmpty && jobs[rawID] == nil && records.isEmpty { throw .unknownJob(BusArguments.printable(rawID)) }
-        var budget = Self.maximumReplyText
-        var kept: [NotificationRecord] = []
-        for record in records.reversed() {
-            budget -= record.event.message.utf8.count + record.event.title.utf8.count + 256
-            if budget < 0 { break }
-            kept.append(record)
-        }
-        return .array(recordType, kept.reversed().map(\.busValue))
+        return .array(recordType, records.map(\.busValue))
     }
 
+    /// Only what the reply holds is read (the newest records within the budget).
     private func historyRecords(jobID: String?) throws(TrainBellError) -> [NotificationRecord] {
-        do { return try history.records(jobID: jobID) } catch { throw .failed("cannot read the history: \(error)") }
+        do {
+            return try history.newestRecords(jobID: jobID, limit: Self.maximumReplyRecords, budget: Int64(Self.maximumReplyText))
+        } catch {
+            throw .failed("cannot read the history: \(error)")
+        }
     }
 
     /// The key of job `rawID`, started (titled by its id) when unknown.

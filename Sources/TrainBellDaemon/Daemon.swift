@@ -97,6 +97,7 @@ public final class Daemon {
             throw Failure(message: "cannot keep a history, not even in memory: \(error)", exitCode: 1)
         }
         if !historyState.isOK { log.warning("history: \(historyState)") }
+        history.maximumBytes = configuration.historyMaxBytes
         do {
             if let address = options.address {
                 connection = try Connection(address: address)
@@ -212,6 +213,7 @@ public final class Daemon {
             let fresh = try Configuration.load(from: options.configPath)
             configuration = fresh
             notifier.builder = fresh.requestBuilder
+            history.maximumBytes = fresh.historyMaxBytes
             notifier.collapser = ErrorCollapser(window: fresh.errorCollapseWindow)
             notifier.policy.sendsDigest = fresh.sendsDigest
             notifier.policy.templates = fresh.composer.templates

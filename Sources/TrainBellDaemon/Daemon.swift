@@ -157,6 +157,18 @@ public final class Daemon {
             self?.stop(exitCode: 0)
         }
 
+        // Before the name: a SIGTERM as soon as the name is seen (a test, systemd) stops cleanly.
+        loop.addUnixSignal(SIGHUP) { [weak self] in
+            self?.reload()
+            return true
+        }
+        for signal in [SIGTERM, SIGINT] {
+            loop.addUnixSignal(signal) { [weak self] in
+                self?.log.info("stopping on signal \(signal)")
+                self?.stop(exitCode: 0)
+                return false
+            }
+        }
         var flags: NameRequestFlags = [.doNotQueue, .allowReplacement]
         if options.replace { flags.insert(.replaceExisting) }
         let result: NameRequestResult
@@ -173,17 +185,6 @@ public final class Daemon {
             throw Failure(message: "the name \(Self.busName) is already\(pid): is trainbelld already running? (use --replace to take over)", exitCode: 2)
         }
 
-        loop.addUnixSignal(SIGHUP) { [weak self] in
-            self?.reload()
-            return true
-        }
-        for signal in [SIGTERM, SIGINT] {
-            loop.addUnixSignal(signal) { [weak self] in
-                self?.log.info("stopping on signal \(signal)")
-                self?.stop(exitCode: 0)
-                return false
-            }
-        }
         prune()
         // Retention is applied once a day while running, and at every start.
         pruneTimer = loop.addTimeout(seconds: 86_400) { [weak self] in

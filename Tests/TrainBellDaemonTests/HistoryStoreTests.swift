@@ -130,16 +130,23 @@ import TrainBellCore
         #expect(readBack, "both messages read back as stored")
     }
 
-    @Test func aLastErrorLongerThanTheCapIsCutLikeAMessage() throws {
+    /// 800 errors of 1 MiB over 50 jobs left 50 MB of last errors in the job rows, beyond the size bound.
+    @Test func aLastErrorLongerThanItsCapIsCutLikeAMessage() throws {
         let store = try HistoryStore.inMemory()
+        let cap = HistoryStore.maximumStoredLastErrorBytes
         var job = Job.start(id: try JobID("big-error"), title: "", totalSteps: 0, now: 1)
         _ = job.reportError(message: String(repeating: "E", count: Self.cap * 2), type: "data_error", now: 2)
         try store.save(job)
         let restored = try #require(try store.jobs().first)
         let lastError = try #require(restored.lastError)
-        #expect(lastError.utf8.count <= Self.cap)
+        #expect(lastError.utf8.count <= cap)
+        #expect(lastError.utf8.count > cap - 64)
         let end = "EEEEEEEE\n… [truncated: \(Self.cap * 2) bytes in all]"
         #expect(Self.tail(lastError, end.utf8.count) == end)
+        var short = job
+        short.lastError = String(repeating: "é", count: cap / 2)
+        try store.save(short)
+        #expect(try store.jobs().first?.lastError == short.lastError, "a last error of exactly the cap is kept whole")
     }
 
     @Test func nulCharactersAreStoredAsReplacementCharacters() throws {

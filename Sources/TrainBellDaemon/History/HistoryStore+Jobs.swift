@@ -12,7 +12,7 @@ extension HistoryStore {
     /// records when the job row had been deleted.
     ///
     /// A `lastError` is stored like a message, up to
-    /// ``maximumStoredMessageBytes``.
+    /// ``maximumStoredLastErrorBytes``.
     func save(_ job: Job) throws(HistoryError) {
         let id = job.id.rawValue
         let fields: [SQLiteValue] = [
@@ -22,7 +22,7 @@ extension HistoryStore {
             .text(job.state.rawValue),
             SQLiteValue(Self.storedText(job.appID)),
             SQLiteValue(Self.storedText(job.icon)),
-            SQLiteValue(job.lastError.map { Self.storedMessage($0) }),
+            SQLiteValue(job.lastError.map { Self.storedMessage($0, maximumBytes: Self.maximumStoredLastErrorBytes) }),
             .integer(job.startedAt),
             .integer(job.updatedAt),
             .text(Self.encodePercentages(job.milestones.milestones.percentages)),

@@ -67,11 +67,10 @@ extension Daemon {
             },
             Method("GetNotifications", in: [Argument("id", .string)],
                    out: [Argument("notifications", .array(.dictionary(key: .string, value: .variant)))],
-                   documentation: "The history of a job, oldest first; \"\" = all jobs.") { [unowned self] call in
-                try self.guarded { () throws(TrainBellError) in
-                    [try self.notifications(of: call.string(0))]
-                }
-            },
+                   documentation: "The history of a job, oldest first; \"\" = all jobs.",
+                   deferred: { [unowned self] call, reply in
+                       self.getNotifications(call.string(0), reply: reply)
+                   }),
             Method("GetDoNotDisturb", out: [Argument("active", .boolean), Argument("source", .string)],
                    documentation: "Whether Do Not Disturb is on, and which source decided (gnome, kde, dunst, …, none).") { [unowned self] _ in
                 [.boolean(self.notifier.doNotDisturb.active), .string(self.notifier.doNotDisturb.source)]

@@ -123,29 +123,6 @@ extension Daemon {
         setLauncherProgress(appID: appID, value: value)
     }
 
-    /// A reply holds at most this much text: the newest records that fit (the bus refuses messages
-    /// over 128 MiB, and would disconnect the daemon for one).
-    static let maximumReplyText = 32 << 20
-    /// And at most this many records.
-    static let maximumReplyRecords = 100_000
-
-    func notifications(of rawID: String) throws(TrainBellError) -> DBusValue {
-        if !rawID.isEmpty { _ = try BusArguments.jobID(rawID) }
-        let recordType: DBusType = .dictionary(key: .string, value: .variant)
-        let records = try historyRecords(jobID: rawID.isEmpty ? nil : rawID)
-        if !rawID.isEmpty && jobs[rawID] == nil && records.isEmpty { throw .unknownJob(BusArguments.printable(rawID)) }
-        return .array(recordType, records.map(\.busValue))
-    }
-
-    /// Only what the reply holds is read (the newest records within the budget).
-    private func historyRecords(jobID: String?) throws(TrainBellError) -> [NotificationRecord] {
-        do {
-            return try history.newestRecords(jobID: jobID, limit: Self.maximumReplyRecords, budget: Int64(Self.maximumReplyText))
-        } catch {
-            throw .failed("cannot read the history: \(error)")
-        }
-    }
-
     /// The key of job `rawID`, started (titled by its id) when unknown.
     private func existingOrNewJob(_ rawID: String, caller: String) throws(TrainBellError) -> String {
         if jobs[rawID] != nil { return rawID }

@@ -48,6 +48,8 @@ public final class Daemon {
     let history: HistoryStore
     /// How the history is kept (`HistoryState`): in its file, or degraded when the file could not be used.
     let historyState: HistoryState
+    /// Writes `GetNotifications` replies a page per turn of the loop.
+    let historyPager: HistoryPager
     var configuration: Configuration
     let notifications: NotificationsClient
     let notifier: Notifier
@@ -98,6 +100,7 @@ public final class Daemon {
         }
         if !historyState.isOK { log.warning("history: \(historyState)") }
         history.maximumBytes = configuration.historyMaxBytes
+        historyPager = HistoryPager(history: history, loop: loop)
         do {
             if let address = options.address {
                 connection = try Connection(address: address)

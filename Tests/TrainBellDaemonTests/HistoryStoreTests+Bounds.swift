@@ -71,6 +71,34 @@ extension HistoryStoreTests {
         }
     }
 
+    /// The daemon reads a reply a page at a time: the pages of a window are the window.
+    @Test func thePagesOfAReplyWindowAreItsRecordsInOrder() throws {
+        let store = try HistoryStore.inMemory()
+        let all = try (0..<50).map { index in
+            try store.append(Self.record(jobID: index.isMultiple(of: 3) ? "a" : "b", timestamp: Int64(index),
+                                         message: String(repeating: "p", count: index * 100)))
+        }
+        for jobID in [nil, "a", "b"] as [String?] {
+            let window = try #require(try store.replyWindow(jobID: jobID, limit: 30, budget: 60_000))
+            var pages: [[NotificationRecord]] = []
+            var next = window.oldest
+            while next <= window.newest {
+                let page = try store.records(jobID: jobID, from: next, through: window.newest, limit: 4, budget: 5_000)
+                guard let last = page.last else { break }
+                pages.append(page)
+                next = Int64(last.id) + 1
+            }
+            let read = pages.flatMap { $0 }
+            #expect(read == (try store.newestRecords(jobID: jobID, limit: 30, budget: 60_000)))
+            #expect(read.count == window.count)
+            #expect(read.last == all.last { jobID == nil || $0.jobID == jobID })
+            #expect(pages.allSatisfy { $0.count <= 4 })
+            // A page stops after the record that reaches its budget.
+            #expect(pages.allSatisfy { page in page.dropLast().reduce(0) { $0 + $1.message.utf8.count + $1.title.utf8.count } < 5_000 })
+        }
+        #expect(try store.records(jobID: nil, from: 10, through: 9, limit: 4, budget: 5_000) == [])
+    }
+
     // MARK: - Size (issue 18, defect 4)
 
     /// 800 errors of 1 MB grew the history file to 920 MB: retention counted records and days only.

@@ -170,22 +170,30 @@ extension HistoryStore {
         return records
     }
 
-    /// The newest records that fit in a reply, oldest first: at most
-    /// `limit` of them, and only as many as `budget` bytes hold, each
-    /// counting for its ``size(message:title:)`` and another
-    /// ``recordOverhead`` (its other fields on the bus). The newest record
-    /// is left out too when it alone is over the budget.
-    ///
-    /// Only the records returned are read: the sizes come from a column of
-    /// the record list, so the cost is that of the reply, whatever the size
-    /// of the history.
+    /// The newest records that fit in a reply, as ids: at most `limit` of
+    /// them, and only as many as `budget` bytes hold, each counting for its
+    /// ``size(message:title:)`` and another ``recordOverhead`` (its other
+    /// fields on the bus). The newest record is left out too when it alone
+    /// is over the budget.
+    struct ReplyWindow: Sendable, Hashable {
+        /// The id of the oldest record in the window.
+        let oldest: Int64
+        /// The id of the newest.
+        let newest: Int64
+        /// How many records of the job (or of all jobs) it holds.
+        let count: Int
+    }
+
+    /// The window of the newest records that fit in a reply (see
+    /// ``ReplyWindow``), measured from the size column without reading a
+    /// record; nil when no record fits (or there is none).
     ///
     /// - Parameter jobID: Only this job's records; nil for every job.
-    func newestRecords(jobID: String?, limit: Int, budget: Int64) throws(HistoryError) -> [NotificationRecord] {
-        guard limit > 0, budget > 0 else { return [] }
+    func replyWindow(jobID: String?, limit: Int, budget: Int64) throws(HistoryError) -> ReplyWindow? {
+        guard limit > 0, budget > 0 else { return nil }
         return try access(
             "cannot read the notifications" + (jobID.map { " of job \"\($0)\"" } ?? "") + " from"
-        ) { () throws -> [NotificationRecord] in
+        ) { () throws -> ReplyWindow? in
             let sizes =
                 if jobID != nil {
                     try database.statement("SELECT id, size FROM notification WHERE job_id = ?1 ORDER BY id DESC")
@@ -193,38 +201,72 @@ extension HistoryStore {
                     try database.statement("SELECT id, size FROM notification ORDER BY id DESC")
                 }
             try sizes.bind(jobID.map { [.text($0)] } ?? [])
+            defer { sizes.reset() }
             var total: Int64 = 0
             var count = 0
+            var newest: Int64?
             var oldest: Int64?
             while count < limit, try sizes.step() {
                 total += sizes.int64(at: 1) + Self.recordOverhead
                 guard total <= budget else { break }
-                oldest = sizes.int64(at: 0)
+                let id = sizes.int64(at: 0)
+                if newest == nil { newest = id }
+                oldest = id
                 count += 1
             }
-            sizes.reset()
-            guard let oldest else { return [] }
+            guard let oldest, let newest else { return nil }
+            return ReplyWindow(oldest: oldest, newest: newest, count: count)
+        }
+    }
+
+    /// A page of the records with ids from `first` through `last`, oldest
+    /// first: at most `limit`, and no more than the first whose message and
+    /// title bring the page to `budget` bytes (at least one record when
+    /// there is one), so that a large reply is read a page at a time.
+    ///
+    /// - Parameter jobID: Only this job's records; nil for every job.
+    func records(
+        jobID: String?, from first: Int64, through last: Int64, limit: Int, budget: Int64
+    ) throws(HistoryError) -> [NotificationRecord] {
+        guard limit > 0, first <= last else { return [] }
+        return try access(
+            "cannot read the notifications" + (jobID.map { " of job \"\($0)\"" } ?? "") + " from"
+        ) { () throws -> [NotificationRecord] in
+            let statement: Statement
+            let values: [SQLiteValue]
             if let jobID {
-                let statement = try database.statement(
+                statement = try database.statement(
                     """
                     SELECT n.id, n.job_id, n.type, n.title, COALESCE(m.message, ''), n.milestone, n.urgency,
                         n.sound, n.sound_name, n.actions, n.taskbar_progress, n.respect_dnd, n.error_type,
                         n.timestamp, n.delivery, n.server_id
                     FROM notification n LEFT JOIN notification_message m ON m.id = n.id
-                    WHERE n.job_id = ?1 AND n.id >= ?2 ORDER BY n.id
+                    WHERE n.job_id = ?1 AND n.id >= ?2 AND n.id <= ?3 ORDER BY n.id LIMIT ?4
                     """)
-                return try readRecords(statement, [.text(jobID), .integer(oldest)])
+                values = [.text(jobID), .integer(first), .integer(last), .integer(Int64(limit))]
+            } else {
+                statement = try database.statement(
+                    """
+                    SELECT n.id, n.job_id, n.type, n.title, COALESCE(m.message, ''), n.milestone, n.urgency,
+                        n.sound, n.sound_name, n.actions, n.taskbar_progress, n.respect_dnd, n.error_type,
+                        n.timestamp, n.delivery, n.server_id
+                    FROM notification n LEFT JOIN notification_message m ON m.id = n.id
+                    WHERE n.id >= ?1 AND n.id <= ?2 ORDER BY n.id LIMIT ?3
+                    """)
+                values = [.integer(first), .integer(last), .integer(Int64(limit))]
             }
-            let statement = try database.statement(
-                """
-                SELECT n.id, n.job_id, n.type, n.title, COALESCE(m.message, ''), n.milestone, n.urgency,
-                    n.sound, n.sound_name, n.actions, n.taskbar_progress, n.respect_dnd, n.error_type,
-                    n.timestamp, n.delivery, n.server_id
-                FROM notification n LEFT JOIN notification_message m ON m.id = n.id
-                WHERE n.id >= ?1 ORDER BY n.id
-                """)
-            return try readRecords(statement, [.integer(oldest)])
+            return try readRecords(statement, values, budget: budget)
         }
+    }
+
+    /// The newest records that fit in a reply (``replyWindow(jobID:limit:budget:)``), oldest first,
+    /// read at once. Only the records returned are read, so the cost is that of the reply, whatever
+    /// the size of the history; the daemon reads a large reply a page at a time instead.
+    ///
+    /// - Parameter jobID: Only this job's records; nil for every job.
+    func newestRecords(jobID: String?, limit: Int, budget: Int64) throws(HistoryError) -> [NotificationRecord] {
+        guard let window = try replyWindow(jobID: jobID, limit: limit, budget: budget) else { return [] }
+        return try records(jobID: jobID, from: window.oldest, through: window.newest, limit: window.count, budget: .max)
     }
 
     /// The record with id `id`, nil when there is none (never stored, 0, or
@@ -328,16 +370,18 @@ extension HistoryStore {
 
     /// Runs `statement` (which selects the record columns in the order
     /// ``record(from:)`` reads them) and decodes its rows.
-    func readRecords(_ statement: Statement, _ values: [SQLiteValue]) throws -> [NotificationRecord] {
+    ///
+    /// - Parameter budget: Stop after the record whose message and title
+    ///   bring what was read to this many bytes.
+    func readRecords(_ statement: Statement, _ values: [SQLiteValue], budget: Int64 = .max) throws -> [NotificationRecord] {
         try statement.bind(values)
+        defer { statement.reset() }
         var records: [NotificationRecord] = []
-        do {
-            while try statement.step() {
-                records.append(try record(from: statement))
-            }
-        } catch {
-            statement.reset()
-            throw error
+        var bytes: Int64 = 0
+        while bytes < budget, try statement.step() {
+            let record = try record(from: statement)
+            bytes += Int64(record.message.utf8.count + record.title.utf8.count)
+            records.append(record)
         }
         return records
     }

@@ -16,9 +16,10 @@ import TrainBellCore
 ///   ``append(_:)`` as well.
 /// - Threads: the methods are synchronous and meant to be called from the
 ///   daemon's one main-loop thread; the class is not `Sendable`. No method
-///   reads more than it returns: lists are read newest first with a limit
-///   (``newestRecords(jobID:limit:budget:)``), sizes come from a column, and
-///   a message is read only with its record.
+///   reads more than it returns: a reply is measured from the size column
+///   (``replyWindow(jobID:limit:budget:)``) and read a page at a time
+///   (``records(jobID:from:through:limit:budget:)``), and a message is read
+///   only with its record, or alone (``message(ofRecord:)``).
 /// - Errors: every method throws a ``HistoryError`` that says what failed and
 ///   names the file, with a ``HistoryError/Kind`` for the program.
 ///

@@ -94,12 +94,12 @@ public final class Daemon {
         for warning in configuration.warnings { log.warning("\(warning)") }
         // A history that cannot be used degrades (moved aside, or kept in memory): notifications go on.
         do {
-            (history, historyState) = try HistoryStore.open(path: options.stateDirectory + "/history.sqlite3", now: Clock.now())
+            (history, historyState) = try HistoryStore.open(path: options.stateDirectory + "/history.sqlite3", now: Clock.now(),
+                                                            maximumBytes: configuration.historyMaxBytes)
         } catch {
             throw Failure(message: "cannot keep a history, not even in memory: \(error)", exitCode: 1)
         }
         if !historyState.isOK { log.warning("history: \(historyState)") }
-        history.maximumBytes = configuration.historyMaxBytes
         historyPager = HistoryPager(history: history, loop: loop)
         do {
             if let address = options.address {

@@ -88,6 +88,25 @@ import TrainBellCore
         }
     }
 
+    /// A history of a GB (issue 18, defect 4) is not copied whole at start: only the newest records
+    /// within the size bound are migrated, and the file is left in incremental auto-vacuum.
+    @Test func aVersion1HistoryIsMigratedWithinTheSizeBound() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/history.sqlite3"
+            try Self.copyFixture("history-v1.sqlite3", to: path)
+            // Room for the last two records only: 2 × 128 bytes and their texts.
+            let last2 = Self.version1Records.suffix(2).reduce(Int64(0)) { $0 + HistoryStore.size(message: $1.message, title: $1.title) }
+            let store = try HistoryStore(path: path, maximumBytes: last2)
+            #expect(try store.records(jobID: nil) == Array(Self.version1Records.suffix(2)))
+            #expect(store.storedBytes == last2)
+            #expect(try store.jobs() == (try Self.version1Jobs()), "the jobs are all kept")
+            #expect(try store.database.integer("PRAGMA user_version") == 2)
+            #expect(try store.database.integer("PRAGMA auto_vacuum") == 2)
+            #expect(try store.database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'grdb_migrations'") == 0)
+            #expect(try store.append(HistoryStoreTests.record(jobID: "j", timestamp: 1)).id == 6, "ids go on")
+        }
+    }
+
     /// Copies `Tests/Fixtures/<name>` to `destination`.
     static func copyFixture(_ name: String, to destination: String) throws {
         let source = fixturesDirectory + "/" + name

@@ -16,7 +16,8 @@ extension HistoryStoreTests {
             let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
             #expect(FileManager.default.createFile(atPath: path, contents: garbage))
             #expect(FileManager.default.createFile(atPath: path + "-wal", contents: Data("log".utf8)))
-            let (store, state) = try HistoryStore.open(path: path, now: Self.now)
+            let (store, state) = try HistoryStore.open(path: path, now: Self.now, maximumBytes: 256 << 20)
+            #expect(store.maximumBytes == 256 << 20)
             let aside = path + ".corrupt-20231114T221320Z"
             #expect(state == .recovered(movedAside: aside))
             #expect(state.description == "recovered: moved the corrupt file to \(aside); a new history was started")
@@ -81,7 +82,12 @@ extension HistoryStoreTests {
             let blocker = directory + "/state"
             #expect(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
             let path = blocker + "/trainbell/history.sqlite3"
-            let (store, state) = try HistoryStore.open(path: path, now: Self.now)
+            let (store, state) = try HistoryStore.open(path: path, now: Self.now, maximumBytes: 256 << 20)
+            #expect(store.maximumBytes == 16 << 20, "a history in memory is bounded smaller")
+            store.maximumBytes = nil
+            #expect(store.maximumBytes == 16 << 20, "also when the configuration is reloaded")
+            store.maximumBytes = 1 << 20
+            #expect(store.maximumBytes == 1 << 20)
             #expect(
                 state == .memoryOnly(
                     reason: "cannot create the directory \(blocker)/trainbell for the history database \(path): Not a directory"))

@@ -13,13 +13,25 @@ extension HistoryStore {
     ///   that cannot be written: the history is kept in memory,
     ///   ``HistoryState/memoryOnly(reason:)``.
     ///
-    /// - Parameter now: The time, in microseconds since the Unix epoch, for the name of a file
-    ///   moved aside.
+    /// - Parameters:
+    ///   - now: The time, in microseconds since the Unix epoch, for the name of a file moved aside.
+    ///   - maximumBytes: The size bound (``maximumBytes``); a history in memory keeps at most
+    ///     ``maximumBytesInMemory``.
     /// - Throws: Only when not even a history in memory can be made (no memory left).
-    static func open(path: String, now: Int64) throws(HistoryError) -> (store: HistoryStore, state: HistoryState) {
+    static func open(path: String, now: Int64, maximumBytes: Int64? = nil) throws(HistoryError)
+        -> (store: HistoryStore, state: HistoryState)
+    {
+        let (store, state) = try openOrDegrade(path: path, now: now, maximumBytes: maximumBytes)
+        store.maximumBytes = maximumBytes
+        return (store, state)
+    }
+
+    private static func openOrDegrade(path: String, now: Int64, maximumBytes: Int64?) throws(HistoryError)
+        -> (store: HistoryStore, state: HistoryState)
+    {
         let failure: HistoryError
         do {
-            return (try HistoryStore(path: path), .ok)
+            return (try HistoryStore(path: path, maximumBytes: maximumBytes), .ok)
         } catch {
             failure = error
         }
@@ -32,7 +44,7 @@ extension HistoryStore {
                 return (try inMemory(), .memoryOnly(reason: "\(failure.message); and it cannot be moved aside: \(error.message)"))
             }
             do {
-                return (try HistoryStore(path: path), .recovered(movedAside: aside))
+                return (try HistoryStore(path: path, maximumBytes: maximumBytes), .recovered(movedAside: aside))
             } catch {
                 return (try inMemory(), .memoryOnly(reason: "moved the corrupt file to \(aside), then \(error.message)"))
             }

@@ -90,12 +90,34 @@ extension HistoryStore {
             }
         }
         try transaction("cannot migrate to schema version \(Self.schemaVersion)") {
+            if let maximumBytes { try deleteVersion1Records(beyond: maximumBytes) }
             try database.execute(Self.version1To2)
         }
         // The file was written without auto_vacuum (GRDB's default): VACUUM switches it to
         // incremental, so that retention gives space back. It rewrites the file; a full disk
         // only leaves it as it was.
         try? database.execute("PRAGMA auto_vacuum = INCREMENTAL; VACUUM")
+    }
+
+    /// Deletes the oldest records of a version 1 table beyond `bytes`, counted as version 2 counts
+    /// them (``size(message:title:)``), before they are copied. Reads every message once.
+    private func deleteVersion1Records(beyond bytes: Int64) throws {
+        let sizes = try database.statement(
+            "SELECT id, length(CAST(message AS BLOB)) + length(CAST(title AS BLOB)) + 128 FROM notification ORDER BY id DESC")
+        try sizes.bind([])
+        var total: Int64 = 0
+        var cutoff: Int64?
+        while try sizes.step() {
+            total += sizes.int64(at: 1)
+            if total > bytes {
+                cutoff = sizes.int64(at: 0)
+                break
+            }
+        }
+        sizes.reset()
+        if let cutoff {
+            try database.statement("DELETE FROM notification WHERE id <= ?1").execute([.integer(cutoff)])
+        }
     }
 
     /// The error for a file of a newer trainbelld, whose version is `what`.

@@ -49,7 +49,21 @@ final class HistoryStore {
     /// records are deleted down to 7/8 of it in the same transaction (so not
     /// at every append), and their pages are reused by the next ones. The
     /// file stays a little larger than this: job rows, indexes and free pages.
-    var maximumBytes: Int64?
+    ///
+    /// A history in memory keeps ``maximumBytesInMemory`` at most, whatever
+    /// is set: it is the daemon's own memory then.
+    var maximumBytes: Int64? {
+        didSet {
+            if isInMemory { maximumBytes = min(maximumBytes ?? Self.maximumBytesInMemory, Self.maximumBytesInMemory) }
+        }
+    }
+
+    /// The size bound of a history kept in memory: 16 MiB.
+    static let maximumBytesInMemory: Int64 = 16 << 20
+
+    /// Whether the database is in memory (``inMemory()``, or a degraded
+    /// ``open(path:now:maximumBytes:)``).
+    var isInMemory: Bool { database.path == ":memory:" }
 
     /// What the stored records count for, in bytes (see ``maximumBytes``).
     private(set) var storedBytes: Int64 = 0
@@ -66,12 +80,17 @@ final class HistoryStore {
     /// read (every record's size, the job rows' count): a file damaged there
     /// fails here, not at the first notification.
     ///
+    /// - Parameter maximumBytes: The size bound (``maximumBytes``). A file of
+    ///   an older schema is migrated with only the newest records within it:
+    ///   the others would go at the first append anyway, and a file of a GB
+    ///   (issue 18, defect 4) is not copied whole at start.
     /// - Throws: A ``HistoryError`` when the directory or the file cannot be
     ///   created or written (``HistoryError/Kind/notWritable``), the file is
     ///   not an SQLite database or is corrupt (`corrupt`), or it was written
     ///   by a newer trainbelld (`newerVersion`).
-    init(path: String) throws(HistoryError) {
+    init(path: String, maximumBytes: Int64? = nil) throws(HistoryError) {
         self.path = path
+        self.maximumBytes = maximumBytes
         try Self.makeParentDirectories(of: path)
         try Self.createFileIfMissing(path)
         do {

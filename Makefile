@@ -42,7 +42,7 @@ TEST_PACKAGES  := python3 python3-pip dbus-daemon libglib2.0-bin libxml2-utils d
 # make bench-install compiles a minimal C libdbus service and its clients, and counts system calls.
 BENCH_PACKAGES := gcc libc6-dev strace
 
-.PHONY: all build deps deps-test test demo bench bench-cli bench-install install install-build uninstall clean help
+.PHONY: all build deps deps-test test demo bench bench-cli bench-history bench-install install install-build uninstall clean help
 
 all: build
 
@@ -53,6 +53,7 @@ help:
 	@echo "make install  release build, installed under PREFIX (default /usr/local; PREFIX=~/.local for yourself), DESTDIR honoured"
 	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
 	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost, CLI start-up (bench-cli)"
+	@echo "make bench-history  figures of a large history: GetNotifications and ping waits on 200 MiB, the file after 800 errors of 1 MiB"
 	@echo "make clean    remove build folders"
 	@echo "make fuzz     the output parser of trainbell run under libFuzzer for FUZZ_SECONDS (default 300)"
 	@echo "make sanitize unit and integration tests under AddressSanitizer, then ThreadSanitizer (SANITIZE_TESTS)"
@@ -149,6 +150,13 @@ bench: deps-test install-build
 	$(RELEASE_BIN)/trainbell-bench
 	$(MAKE) --no-print-directory bench-cli
 	$(MAKE) --no-print-directory bench-install
+
+# A large history: GetNotifications("") on 200 MiB of errors with the longest Peer.Ping wait meanwhile,
+# and the history file after 800 errors of 1 MiB (a few minutes, ~1 GB written; not part of make bench).
+bench-history: deps-test
+	$(SWIFT) build -c release --product trainbelld
+	$(SWIFT) build -c release --product trainbell-bench
+	$$($(SWIFT) build -c release --show-bin-path)/trainbell-bench history
 
 # trainbell send / progress against notify-send: hyperfine (interleaved runs) and GNU time's peak
 # memory, on one private bus and the same notification server; the release build make install ships.

@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// trainbell: training notifications for the Linux desktop.
-/// Layers (DESIGN.md section 2): CDBus/CGio -> DBus -> TrainBellCore -> TrainBellDesktop -> TrainBellDaemon -> executables.
+/// Layers (DESIGN.md section 2): CDBus/CGio/CSQLite -> DBus -> TrainBellCore -> TrainBellDesktop -> TrainBellDaemon -> executables.
 let strict: [SwiftSetting] = [
     .unsafeFlags(["-warnings-as-errors"], .when(configuration: .debug)),
 ]
@@ -19,11 +19,11 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         .systemLibrary(name: "CGio", pkgConfig: "gio-unix-2.0", providers: [.apt(["libglib2.0-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "DBus", dependencies: ["CDBus", "CGio"], swiftSettings: strict),
         .target(name: "TrainBellCore", swiftSettings: strict),
         .target(
@@ -33,9 +33,8 @@ let package = Package(
         .target(
             name: "TrainBellDaemon",
             dependencies: [
-                "DBus", "CGio", "TrainBellCore", "TrainBellDesktop",
+                "DBus", "CGio", "CSQLite", "TrainBellCore", "TrainBellDesktop",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Configuration/trainbell.5", "Configuration/trainbell.conf.example"],
             swiftSettings: strict),

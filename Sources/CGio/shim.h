@@ -24,4 +24,9 @@ static inline gulong tb_settings_connect_changed(GSettings *settings, const gcha
                                                  tb_settings_changed_func func, gpointer data) {
     return g_signal_connect_data(settings, detailed_signal, (GCallback)(void (*)(void))func, data, NULL, (GConnectFlags)0);
 }
+/* mallopt's parameters are macros, which Swift cannot see: large buffers mapped and unmapped at
+ * once, with glibc's growing threshold turned off (trainbelld's memory must not keep what it freed). */
+#include <malloc.h>
+static inline int tb_fix_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
+
 #endif

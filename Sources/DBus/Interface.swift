@@ -65,6 +65,9 @@ public final class PendingReply {
         replied = true
         call.connection.reply(to: call.message, with: .failure(error))
     }
+
+    /// Marks the call answered by other means (an ``ArrayReply``).
+    func markReplied() { replied = true }
 }
 
 /// A method of an exported interface: its arguments, and the handler that dispatch calls.

@@ -34,6 +34,10 @@ struct StatusCommand: ParsableCommand {
             print("  notification server: \(server.isEmpty ? "none — notifications are recorded; errors and completions wait for one" : server)")
             print("  do not disturb:      \(dnd ? "on" : "off") (source: \(props["DoNotDisturbSource"]?.stringValue ?? "none"))")
             print("  running jobs:        \(props["ActiveJobs"]?.integerValue ?? 0)")
+            // Said only when the history is degraded (an older daemon has no such property).
+            if let history = props["HistoryState"]?.stringValue, history != "ok" {
+                print("  history:             \(history)")
+            }
             if jobs.isEmpty {
                 print("\nNo jobs yet. Start one with 'trainbell run -- CMD' or 'trainbell start JOB --total N'.")
                 return

@@ -60,6 +60,31 @@ final class TestService: @unchecked Sendable {
                        }
                    }),
             Method("Never", deferred: { _, _ in }),
+            Method("Numbers", in: [Argument("count", .uint32), Argument("bad_at", .uint32)],
+                   out: [Argument("numbers", .array(.dictionary(key: .string, value: .variant)))],
+                   deferred: { call, reply in
+                       let count = (try? call.argument(0, as: UInt32.self)) ?? 0
+                       let badAt = (try? call.argument(1, as: UInt32.self)) ?? 0
+                       guard let array = reply.arrayReply(of: .dictionary(key: .string, value: .variant)) else { return }
+                       var next: UInt32 = 0
+                       // Ten elements per turn of the loop; element `bad_at` (from 1) has the wrong type.
+                       self.thread.loop.addIdle {
+                           var slice: [DBusValue] = []
+                           while next < count, slice.count < 10 {
+                               next += 1
+                               slice.append(next == badAt ? .string("not a dictionary") : .vardict([("n", .uint32(next))]))
+                           }
+                           do throws(BusError) {
+                               try array.append(slice)
+                           } catch {
+                               array.fail(error)
+                               return false
+                           }
+                           if next < count { return true }
+                           array.send()
+                           return false
+                       }
+                   }),
             Method("Shout", in: [Argument("text", .string)]) { call in
                 try self.root.emit(Self.interface, "Shouted", [call.arguments[0]])
                 return []

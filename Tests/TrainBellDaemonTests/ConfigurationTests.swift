@@ -44,6 +44,8 @@ import TrainBellCore
         #expect(configuration.historyMaxRecords == 10_000)
         #expect(configuration.historyMaxAgeDays == 90)
         #expect(configuration.historyMaxAge == Int64(90) * 86_400_000_000)
+        #expect(configuration.historyMaxSizeMB == 256)
+        #expect(configuration.historyMaxBytes == Int64(256) << 20)
         #expect(configuration.warnings.isEmpty)
     }
 
@@ -97,6 +99,7 @@ import TrainBellCore
         [history]
         max-records=0
         max-age-days=7
+        max-size-mb=32
         """#
 
     @Test func everyKeyIsRead() throws {
@@ -141,6 +144,8 @@ import TrainBellCore
         #expect(configuration.retryCommand?.arguments == ["systemctl", "--user", "restart", "train@{job}.service"])
         #expect(configuration.historyMaxRecords == nil)
         #expect(configuration.historyMaxAgeDays == 7)
+        #expect(configuration.historyMaxSizeMB == 32)
+        #expect(configuration.historyMaxBytes == Int64(32) << 20)
     }
 
     /// The composer of the configuration makes the events (not only the
@@ -321,6 +326,10 @@ import TrainBellCore
         (
             "[history]\nmax-age-days=-1", 2,
             "[history] max-age-days: -1 is out of range; accepted: a whole number from 1 to 36500, or 0 for no limit"
+        ),
+        (
+            "[history]\nmax-size-mb=2000000", 2,
+            "[history] max-size-mb: 2000000 is out of range; accepted: a whole number from 1 to 1048576, or 0 for no limit"
         ),
         ("[dnd]\ndigest=tr\0ue", 2, "the line contains a NUL character; accepted: UTF-8 text"),
         // The first error in file order wins, whatever the group.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PropertyBased
 import Testing
 import TrainBellCore
@@ -131,8 +130,10 @@ import TrainBellCore
         #expect(readBack, "both messages read back as stored")
     }
 
-    @Test func aLastErrorLongerThanTheCapIsCutLikeAMessage() throws {
+    /// 800 errors of 1 MiB over 50 jobs left 50 MB of last errors in the job rows, beyond the size bound.
+    @Test func aLastErrorLongerThanItsCapIsCutLikeAMessage() throws {
         let store = try HistoryStore.inMemory()
+        let cap = HistoryStore.maximumStoredLastErrorBytes
         var job = Job.start(id: try JobID("big-error"), title: "", totalSteps: 0, now: 1)
         _ = job.reportError(message: "E", type: "data_error", now: 2)
         // The job keeps 4 KiB of it (Job.lastErrorLimit); the store's own cap holds for any value.
@@ -140,9 +141,14 @@ import TrainBellCore
         try store.save(job)
         let restored = try #require(try store.jobs().first)
         let lastError = try #require(restored.lastError)
-        #expect(lastError.utf8.count <= Self.cap)
+        #expect(lastError.utf8.count <= cap)
+        #expect(lastError.utf8.count > cap - 64)
         let end = "EEEEEEEE\n… [truncated: \(Self.cap * 2) bytes in all]"
         #expect(Self.tail(lastError, end.utf8.count) == end)
+        var short = job
+        short.lastError = String(repeating: "é", count: cap / 2)
+        try store.save(short)
+        #expect(try store.jobs().first?.lastError == short.lastError, "a last error of exactly the cap is kept whole")
     }
 
     @Test func nulCharactersAreStoredAsReplacementCharacters() throws {
@@ -272,14 +278,11 @@ import TrainBellCore
     @Test func theDatabaseIsInWALModeWithSynchronousNormal() throws {
         try withTemporaryDirectory { directory in
             let store = try HistoryStore(path: directory + "/history.sqlite3")
-            let (mode, synchronous) = try store.database.read { db in
-                (
-                    try String.fetchOne(db, sql: "PRAGMA journal_mode"),
-                    try Int.fetchOne(db, sql: "PRAGMA synchronous")
-                )
-            }
-            #expect(mode == "wal")
-            #expect(synchronous == 1)  // NORMAL
+            #expect(try store.database.text("PRAGMA journal_mode") == "wal")
+            #expect(try store.database.integer("PRAGMA synchronous") == 1)  // NORMAL
+            #expect(try store.database.integer("PRAGMA busy_timeout") == 1_000)
+            #expect(try store.database.integer("PRAGMA auto_vacuum") == 2)  // INCREMENTAL
+            #expect(try store.database.integer("PRAGMA user_version") == HistoryStore.schemaVersion)
         }
     }
 
@@ -303,7 +306,8 @@ import TrainBellCore
             #expect(
                 error?.message
                     == "cannot open the history database \(path): the file is corrupt or is not an SQLite "
-                    + "database (SQLite error 26: file is not a database); move it away to start an empty history")
+                    + "database (it does not begin with the SQLite header); move it away to start an empty history")
+            #expect(error?.kind == .corrupt)
         }
     }
 
@@ -345,24 +349,21 @@ import TrainBellCore
         try withTemporaryDirectory { directory in
             let path = directory + "/history.sqlite3"
             let store = try HistoryStore(path: path)
-            try store.database.write { db in
-                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')")
-            }
+            try store.database.execute("PRAGMA user_version = 99")
             try store.close()
             let error = #expect(throws: HistoryError.self) { try HistoryStore(path: path) }
             #expect(
                 error?.message
-                    == "the history database \(path) was written by a newer version of trainbelld; "
-                    + "run that version, or move the file away to start an empty history")
+                    == "the history database \(path) was written by a newer version of trainbelld (schema version 99; "
+                    + "this one writes schema version 2); run that version, or move the file away to start an empty history")
+            #expect(error?.kind == .newerVersion)
         }
     }
 
     @Test func anUnknownStoredValueGivesAnErrorNamingIt() throws {
         let store = try HistoryStore.inMemory()
         let stored = try store.append(Self.record(jobID: "j", timestamp: 1))
-        try store.database.write { db in
-            try db.execute(sql: "UPDATE notification SET delivery = 'teleported'")
-        }
+        try store.database.execute("UPDATE notification SET delivery = 'teleported'")
         let error = #expect(throws: HistoryError.self) { try store.record(id: stored.id) }
         #expect(
             error?.message

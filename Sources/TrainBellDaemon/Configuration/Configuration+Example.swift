@@ -119,10 +119,12 @@ extension Configuration {
         #retry=
 
         [history]
-        # How many notification records to keep, and for how many days
+        # How many notification records to keep, for how many days, and how
+        # many MiB their texts may take on disk, the oldest going first
         # (0 for no limit).
         #max-records=10000
         #max-age-days=90
+        #max-size-mb=256
 
         """#
 }

@@ -65,6 +65,9 @@ struct Configuration: Sendable, Hashable {
     /// The age after which notification records are deleted, in days; nil
     /// for no limit.
     var historyMaxAgeDays: Int? = 90
+    /// The most the records may take, in MiB (the oldest go first); nil for
+    /// no limit.
+    var historyMaxSizeMB: Int? = 256
 
     // MARK: Reading
 
@@ -82,4 +85,7 @@ struct Configuration: Sendable, Hashable {
 
     /// ``historyMaxAgeDays`` in microseconds; nil for no limit.
     var historyMaxAge: Int64? { historyMaxAgeDays.map { Int64($0) * 86_400_000_000 } }
+
+    /// ``historyMaxSizeMB`` in bytes; nil for no limit.
+    var historyMaxBytes: Int64? { historyMaxSizeMB.map { Int64($0) << 20 } }
 }

@@ -138,6 +138,10 @@ struct ConfigurationKey: Sendable {
                 configuration.historyMaxAgeDays = try ConfigurationValue.limit(value, upTo: 36_500)
                 return []
             },
+            ConfigurationKey("history", "max-size-mb") { value, configuration throws(ValidationError) in
+                configuration.historyMaxSizeMB = try ConfigurationValue.limit(value, upTo: 1_048_576)
+                return []
+            },
         ]
 
     /// The notification types with title and message templates, in file

@@ -1,6 +1,9 @@
-import GRDB
-
-/// The schema of the history database, as versioned migrations.
+/// The schema of the history database and its migrations. The version is in
+/// `PRAGMA user_version`.
+///
+/// Version 2 (this one): the texts of notifications in a table of their
+/// own, so that reading the list of records, measuring it for a reply or for
+/// the size bound never reads a message.
 ///
 /// ```sql
 /// CREATE TABLE job (
@@ -17,82 +20,181 @@ import GRDB
 ///   milestones_sent TEXT NOT NULL      -- JSON array: those notified in this run
 /// );
 /// CREATE TABLE notification (
-///   id INTEGER PRIMARY KEY AUTOINCREMENT, -- the record id `t`; never reused
+///   id INTEGER PRIMARY KEY AUTOINCREMENT, -- the record id `t`, from 1; never reused
 ///   job_id TEXT NOT NULL,              -- "" for a Send without a job
 ///   run INTEGER NOT NULL,              -- the job's run when appended; 0 if the job was not stored
 ///   type TEXT NOT NULL, title TEXT NOT NULL,
-///   message TEXT NOT NULL,             -- the full text, up to maximumStoredMessageBytes
 ///   milestone INTEGER, urgency TEXT NOT NULL,
-///   sound BOOLEAN NOT NULL, sound_name TEXT,
+///   sound INTEGER NOT NULL, sound_name TEXT, -- sound: 0 or 1
 ///   actions TEXT NOT NULL,             -- JSON: [{"key":…,"label":…}]
-///   taskbar_progress DOUBLE, respect_dnd BOOLEAN NOT NULL, error_type TEXT,
+///   taskbar_progress REAL, respect_dnd INTEGER NOT NULL, error_type TEXT,
 ///   timestamp INTEGER NOT NULL,        -- µs since the Unix epoch
-///   delivery TEXT NOT NULL, server_id INTEGER NOT NULL
+///   delivery TEXT NOT NULL, server_id INTEGER NOT NULL,
+///   size INTEGER NOT NULL              -- what the record counts for: message + title in UTF-8 bytes, + 128
 /// );
 /// CREATE INDEX notification_on_job_id_id ON notification(job_id, id);
+/// CREATE TABLE notification_message (
+///   id INTEGER PRIMARY KEY NOT NULL,   -- the record's id
+///   message TEXT NOT NULL              -- the full text, up to maximumStoredMessageBytes
+/// );
+/// -- A record's text goes with it (every DELETE of records, retention included).
+/// CREATE TRIGGER notification_message_follows AFTER DELETE ON notification
+///   BEGIN DELETE FROM notification_message WHERE id = old.id; END;
 /// ```
 ///
-/// A migration, once released, is never edited: changes are new migrations
-/// appended to ``migrator``.
+/// Version 1 was written by the GRDB-based store: the same `job` table, and
+/// `notification` with the `message` column between `title` and
+/// `milestone` and no `size`; its version was the row
+/// `v1: job and notification` of GRDB's `grdb_migrations` table
+/// (`user_version` 0). It is migrated in place, keeping every job, run,
+/// record and id (`Tests/Fixtures/history-v1.sqlite3`).
+///
+/// A migration, once released, is never edited: a change is a new version.
 extension HistoryStore {
-    /// The migrations, in order.
-    static let migrator: DatabaseMigrator = {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: job and notification") { db in
-            try db.create(table: "job") { table in
-                table.primaryKey("id", .text)
-                table.column("run", .integer).notNull()
-                table.column("title", .text).notNull()
-                table.column("total_steps", .integer).notNull()
-                table.column("current_step", .integer).notNull()
-                table.column("state", .text).notNull()
-                table.column("app_id", .text)
-                table.column("icon", .text)
-                table.column("last_error", .text)
-                table.column("started_at", .integer).notNull()
-                table.column("updated_at", .integer).notNull()
-                table.column("milestones", .text).notNull()
-                table.column("milestones_sent", .text).notNull()
-            }
-            try db.create(table: "notification") { table in
-                table.autoIncrementedPrimaryKey("id")
-                table.column("job_id", .text).notNull()
-                table.column("run", .integer).notNull()
-                table.column("type", .text).notNull()
-                table.column("title", .text).notNull()
-                table.column("message", .text).notNull()
-                table.column("milestone", .integer)
-                table.column("urgency", .text).notNull()
-                table.column("sound", .boolean).notNull()
-                table.column("sound_name", .text)
-                table.column("actions", .text).notNull()
-                table.column("taskbar_progress", .double)
-                table.column("respect_dnd", .boolean).notNull()
-                table.column("error_type", .text)
-                table.column("timestamp", .integer).notNull()
-                table.column("delivery", .text).notNull()
-                table.column("server_id", .integer).notNull()
-            }
-            try db.create(index: "notification_on_job_id_id", on: "notification", columns: ["job_id", "id"])
-        }
-        return migrator
-    }()
+    /// The version this trainbelld writes.
+    static let schemaVersion: Int64 = 2
 
-    /// Refuses a database written by a newer trainbelld, then applies the
-    /// migrations not yet applied.
+    /// The identifier GRDB's migrator stored for version 1.
+    static let grdbVersion1 = "v1: job and notification"
+
+    /// What a record counts for beside its texts (its other columns, SQLite's bookkeeping), in
+    /// bytes: for ``maximumBytes`` and the budget of a reply.
+    static let recordOverhead: Int64 = 128
+
+    /// Refuses a database written by a newer trainbelld, then brings an older
+    /// one (or a new, empty file) to ``schemaVersion``.
     func migrate() throws(HistoryError) {
-        let superseded = try access("cannot read the schema version of") { db in
-            try Self.migrator.hasBeenSuperseded(db)
+        let version = try access("cannot read the schema version of") {
+            try database.integer("PRAGMA user_version") ?? 0
         }
-        if superseded {
-            throw HistoryError(
-                "the history database \(path) was written by a newer version of trainbelld; "
-                    + "run that version, or move the file away to start an empty history")
+        if version > Self.schemaVersion {
+            throw newerVersionError("schema version \(version)")
         }
-        do {
-            try Self.migrator.migrate(database)
-        } catch {
-            throw HistoryError("cannot set up the tables of", path: path, cause: error)
+        if version == Self.schemaVersion { return }
+        let tables = try access("cannot read the tables of") { try tableNames() }
+        if tables.isEmpty {
+            try transaction("cannot set up the tables of") { try database.execute(Self.version2) }
+            return
+        }
+        if version == 0 {
+            guard tables.contains("grdb_migrations") else {
+                throw HistoryError(
+                    "the history database \(path) holds tables that are not a trainbell history "
+                        + "(\(tables.sorted().joined(separator: ", "))); move it away to start an empty history",
+                    kind: .corrupt)
+            }
+            let identifiers = try access("cannot read the schema version of") { try grdbMigrations() }
+            guard identifiers == [Self.grdbVersion1] else {
+                let unknown = identifiers.filter { $0 != Self.grdbVersion1 }
+                throw newerVersionError("migrations \(unknown.map { "\"\($0)\"" }.joined(separator: ", "))")
+            }
+        }
+        try transaction("cannot migrate to schema version \(Self.schemaVersion)") {
+            if let maximumBytes { try deleteVersion1Records(beyond: maximumBytes) }
+            try database.execute(Self.version1To2)
+        }
+        // The file was written without auto_vacuum (GRDB's default): VACUUM switches it to
+        // incremental, so that retention gives space back. It rewrites the file; a full disk
+        // only leaves it as it was.
+        try? database.execute("PRAGMA auto_vacuum = INCREMENTAL; VACUUM")
+    }
+
+    /// Deletes the oldest records of a version 1 table beyond `bytes`, counted as version 2 counts
+    /// them (``size(message:title:)``), before they are copied. Reads every message once.
+    private func deleteVersion1Records(beyond bytes: Int64) throws {
+        let sizes = try database.statement(
+            "SELECT id, length(CAST(message AS BLOB)) + length(CAST(title AS BLOB)) + 128 FROM notification ORDER BY id DESC")
+        try sizes.bind([])
+        var total: Int64 = 0
+        var cutoff: Int64?
+        while try sizes.step() {
+            total += sizes.int64(at: 1)
+            if total > bytes {
+                cutoff = sizes.int64(at: 0)
+                break
+            }
+        }
+        sizes.reset()
+        if let cutoff {
+            try database.statement("DELETE FROM notification WHERE id <= ?1").execute([.integer(cutoff)])
         }
     }
+
+    /// The error for a file of a newer trainbelld, whose version is `what`.
+    func newerVersionError(_ what: String) -> HistoryError {
+        HistoryError(
+            "the history database \(path) was written by a newer version of trainbelld (\(what); "
+                + "this one writes schema version \(Self.schemaVersion)); "
+                + "run that version, or move the file away to start an empty history",
+            kind: .newerVersion)
+    }
+
+    /// The tables of the database, SQLite's own left out.
+    private func tableNames() throws -> Set<String> {
+        let statement = try database.statement(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+        try statement.bind([])
+        var names: Set<String> = []
+        while try statement.step() { names.insert(statement.text(at: 0)) }
+        return names
+    }
+
+    /// The identifiers in GRDB's `grdb_migrations` table.
+    private func grdbMigrations() throws -> [String] {
+        let statement = try database.statement("SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        try statement.bind([])
+        var identifiers: [String] = []
+        while try statement.step() { identifiers.append(statement.text(at: 0)) }
+        return identifiers
+    }
+
+    /// Version 2 in an empty database.
+    static let version2: StaticString = """
+        CREATE TABLE job (
+            id TEXT PRIMARY KEY NOT NULL, run INTEGER NOT NULL, title TEXT NOT NULL,
+            total_steps INTEGER NOT NULL, current_step INTEGER NOT NULL, state TEXT NOT NULL,
+            app_id TEXT, icon TEXT, last_error TEXT, started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+            milestones TEXT NOT NULL, milestones_sent TEXT NOT NULL);
+        CREATE TABLE notification (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, run INTEGER NOT NULL,
+            type TEXT NOT NULL, title TEXT NOT NULL, milestone INTEGER, urgency TEXT NOT NULL,
+            sound INTEGER NOT NULL, sound_name TEXT, actions TEXT NOT NULL, taskbar_progress REAL,
+            respect_dnd INTEGER NOT NULL, error_type TEXT, timestamp INTEGER NOT NULL,
+            delivery TEXT NOT NULL, server_id INTEGER NOT NULL, size INTEGER NOT NULL);
+        CREATE INDEX notification_on_job_id_id ON notification(job_id, id);
+        CREATE TABLE notification_message (id INTEGER PRIMARY KEY NOT NULL, message TEXT NOT NULL);
+        CREATE TRIGGER notification_message_follows AFTER DELETE ON notification
+            BEGIN DELETE FROM notification_message WHERE id = old.id; END;
+        PRAGMA user_version = 2;
+        """
+
+    /// Version 1 (GRDB's) to 2: the records move to the new tables with their ids, and the
+    /// AUTOINCREMENT counter goes on from where it was (ids are never reused, also of records
+    /// pruned before). The `job` table is the same in both.
+    static let version1To2: StaticString = """
+        DROP INDEX IF EXISTS notification_on_job_id_id;
+        ALTER TABLE notification RENAME TO notification_v1;
+        CREATE TABLE notification (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, run INTEGER NOT NULL,
+            type TEXT NOT NULL, title TEXT NOT NULL, milestone INTEGER, urgency TEXT NOT NULL,
+            sound INTEGER NOT NULL, sound_name TEXT, actions TEXT NOT NULL, taskbar_progress REAL,
+            respect_dnd INTEGER NOT NULL, error_type TEXT, timestamp INTEGER NOT NULL,
+            delivery TEXT NOT NULL, server_id INTEGER NOT NULL, size INTEGER NOT NULL);
+        INSERT INTO sqlite_sequence (name, seq)
+            SELECT 'notification', seq FROM sqlite_sequence WHERE name = 'notification_v1';
+        INSERT INTO notification (id, job_id, run, type, title, milestone, urgency, sound, sound_name, actions,
+                taskbar_progress, respect_dnd, error_type, timestamp, delivery, server_id, size)
+            SELECT id, job_id, run, type, title, milestone, urgency, sound, sound_name, actions,
+                taskbar_progress, respect_dnd, error_type, timestamp, delivery, server_id,
+                length(CAST(message AS BLOB)) + length(CAST(title AS BLOB)) + 128
+            FROM notification_v1 ORDER BY id;
+        CREATE TABLE notification_message (id INTEGER PRIMARY KEY NOT NULL, message TEXT NOT NULL);
+        INSERT INTO notification_message (id, message) SELECT id, message FROM notification_v1 ORDER BY id;
+        DROP TABLE notification_v1;
+        CREATE INDEX notification_on_job_id_id ON notification(job_id, id);
+        CREATE TRIGGER notification_message_follows AFTER DELETE ON notification
+            BEGIN DELETE FROM notification_message WHERE id = old.id; END;
+        DROP TABLE grdb_migrations;
+        PRAGMA user_version = 2;
+        """
 }

@@ -113,28 +113,6 @@ extension BusInterface {
         launcher.setProgress(appID: appID, value: value)
     }
 
-    /// A reply holds at most this much text: the newest records that fit (the bus refuses messages
-    /// over 128 MiB, and would disconnect the daemon for one).
-    static let maximumReplyText = 32 << 20
-
-    func notifications(of rawID: String) throws(TrainBellError) -> DBusValue {
-        if !rawID.isEmpty { _ = try BusArguments.jobID(rawID) }
-        let recordType: DBusType = .dictionary(key: .string, value: .variant)
-        let records: [NotificationRecord]
-        do { records = try history.records(jobID: rawID.isEmpty ? nil : rawID) } catch {
-            throw .failed("cannot read the history: \(error)")
-        }
-        if !rawID.isEmpty && registry[rawID] == nil && records.isEmpty { throw .unknownJob(BusArguments.printable(rawID)) }
-        var budget = Self.maximumReplyText
-        var kept: [NotificationRecord] = []
-        for record in records.reversed() {
-            budget -= record.event.message.utf8.count + record.event.title.utf8.count + 256
-            if budget < 0 { break }
-            kept.append(record)
-        }
-        return .array(recordType, kept.reversed().map(\.busValue))
-    }
-
     /// The key of job `rawID`, started (titled by its id) when unknown.
     private func existingOrNewJob(_ rawID: String, caller: String) throws(TrainBellError) -> String {
         if registry[rawID] != nil { return rawID }

@@ -20,6 +20,10 @@ final class BusInterface {
     let callerApps: CallerApps
     let history: HistoryStore
     let notifications: NotificationsClient
+    /// Writes `GetNotifications` replies a page per turn of the loop.
+    let historyPager: HistoryPager
+    /// How the history is kept (`HistoryState`): in its file, or degraded.
+    let historyState: HistoryState
     let log: Logger
     /// The configuration the methods apply (milestones, templates, the default app…).
     var configuration: Configuration
@@ -29,7 +33,10 @@ final class BusInterface {
 
     init(connection: Connection, registry: JobRegistry, notifier: Notifier, launcher: LauncherPresenter,
          doNotDisturb: DoNotDisturbService, callerApps: CallerApps, history: HistoryStore,
-         notifications: NotificationsClient, configuration: Configuration, log: Logger) {
+         notifications: NotificationsClient, historyPager: HistoryPager, historyState: HistoryState,
+         configuration: Configuration, log: Logger) {
+        self.historyPager = historyPager
+        self.historyState = historyState
         self.connection = connection
         self.registry = registry
         self.notifier = notifier
@@ -139,11 +146,10 @@ final class BusInterface {
             },
             Method("GetNotifications", in: [Argument("id", .string)],
                    out: [Argument("notifications", .array(.dictionary(key: .string, value: .variant)))],
-                   documentation: "The history of a job, oldest first; \"\" = all jobs.") { [unowned self] call in
-                try self.guarded { () throws(TrainBellError) in
-                    [try self.notifications(of: call.string(0))]
-                }
-            },
+                   documentation: "The history of a job, oldest first; \"\" = all jobs.",
+                   deferred: { [unowned self] call, reply in
+                       self.getNotifications(call.string(0), reply: reply)
+                   }),
             Method("GetDoNotDisturb", out: [Argument("active", .boolean), Argument("source", .string)],
                    documentation: "Whether Do Not Disturb is on, and which source decided (gnome, kde, dunst, …, none).") { [unowned self] _ in
                 // A source without change signals (mako 1.7) is read now, so the answer is current.
@@ -170,6 +176,10 @@ final class BusInterface {
             },
             Property("ActiveJobs", .uint32, documentation: "Jobs that are running.") { [unowned self] in
                 .uint32(UInt32(clamping: self.registry.runningCount))
+            },
+            Property("HistoryState", .string, emitsChange: .const,
+                     documentation: "How the history is kept: \"ok\", \"recovered: moved the corrupt file to …\", or \"in-memory: …\" (the file cannot be used; everything is still delivered).") { [unowned self] in
+                .string(self.historyState.description)
             },
         ], signals: [
             SignalDeclaration("NotificationEmitted", [Argument("job_id", .string), Argument("notification", options)],

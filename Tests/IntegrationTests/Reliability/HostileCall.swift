@@ -53,7 +53,10 @@ extension HostileCall {
     static func batch(size: Int, descriptor: Int32) -> Generator<[HostileCall], Shrink.None<[HostileCall]>> {
         Generator { rng in
             var maker = HostileCallMaker(seed: rng.next(), descriptor: descriptor)
-            return (0..<size).map { _ in maker.call() }
+            var calls = (0..<size).map { _ in maker.call() }
+            // One large call in every batch, so each run sends about as much text as the next.
+            calls[maker.below(size)] = maker.largeCall()
+            return calls
         }
     }
 }
@@ -165,6 +168,24 @@ struct HostileCallMaker {
         return call
     }
 
+    /// A method of `org.trainbell.TrainBell1` with its own signature and 1 MiB of text in one of its
+    /// string arguments (or options).
+    mutating func largeCall() -> HostileCall {
+        var call = trainbellCall(rightShape: true)
+        let large = DBusValue.string(String(repeating: "1 MiB of text. ", count: (1 << 20) / 15) + "\(next())")
+        let strings = call.arguments.indices.filter {
+            if case .string = call.arguments[$0] { true } else if case .dictionary = call.arguments[$0] { true } else { false }
+        }
+        guard !strings.isEmpty else { return call }
+        let index = pick(strings)
+        if case .dictionary = call.arguments[index] {
+            call.arguments[index] = .vardict([(pick(["icon", "app-id", "app-name", "category", "job"]), large)])
+        } else {
+            call.arguments[index] = large
+        }
+        return call
+    }
+
     /// A method of `org.trainbell.TrainBell1`: its own signature with edge values, or another one
     /// (an argument missing, one too many, wrong types, anything); sometimes without an interface.
     mutating func trainbellCall(rightShape: Bool) -> HostileCall {
@@ -268,14 +289,15 @@ struct HostileCallMaker {
 
     // MARK: Values
 
-    /// Text of every kind: ids, odd texts, random ASCII and Unicode; 64 KiB, 1 MiB and 5 MB ones now and then.
+    /// Text of every kind: ids, odd texts, random ASCII and Unicode; 64 KiB, 1 MiB and 5 MB ones now and
+    /// then (rarely: a 5 MB string costs the debug build of trainbelld half a second).
     mutating func text() -> String {
         let roll = below(10_000)
         switch roll {
-        case 0..<30 where largeTextLeft >= 5_000_100:
+        case 0..<12 where largeTextLeft >= 5_000_100:
             largeTextLeft -= 5_000_100
             return String(repeating: "5 MB of message, ", count: (5_000_000 / 17) + 1) + "\(next())"
-        case 30..<100 where largeTextLeft >= 1 << 20 + 100:
+        case 12..<60 where largeTextLeft >= 1 << 20 + 100:
             largeTextLeft -= 1 << 20 + 100
             return String(repeating: "é", count: 1 << 19) + "\(next())"
         case 100..<500 where largeTextLeft >= 64 << 10:
@@ -357,8 +379,9 @@ struct HostileCallMaker {
         case .unixFD: return .unixFD(descriptor)
         case .variant: return .variant(depth < 6 ? value(depth: depth + 1) : .string(text()))
         case .array(let element):
-            // Mostly short; now and then 100,000 elements of a small type.
-            let count = chance(2) && element.isBasic && element != .string ? 100_000 : below(8)
+            // Mostly short; now and then 100,000 numbers (the most a peer sends cheaply: 8 bytes each).
+            let numbers: [DBusType] = [.byte, .boolean, .int16, .uint16, .int32, .uint32, .int64, .uint64, .double]
+            let count = chance(2) && numbers.contains(element) ? 100_000 : below(8)
             return .array(element, (0..<count).map { _ in value(of: element, depth: depth + 1) })
         case .dictionary(let key, let valueType):
             return .dictionary(key: key, value: valueType, (0..<below(6)).map { _ in

@@ -25,8 +25,13 @@ static inline gulong tb_settings_connect_changed(GSettings *settings, const gcha
     return g_signal_connect_data(settings, detailed_signal, (GCallback)(void (*)(void))func, data, NULL, (GConnectFlags)0);
 }
 /* mallopt's parameters are macros, which Swift cannot see: large buffers mapped and unmapped at
- * once, with glibc's growing threshold turned off (trainbelld's memory must not keep what it freed). */
+ * once, glibc's growing threshold turned off, the top of the heap given back past `bytes`, one arena
+ * (trainbelld's memory must not keep what it freed). */
 #include <malloc.h>
-static inline int tb_fix_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
+static inline void tb_bound_freed_memory(int bytes) {
+    mallopt(M_MMAP_THRESHOLD, bytes);
+    mallopt(M_TRIM_THRESHOLD, bytes);
+    mallopt(M_ARENA_MAX, 1);
+}
 
 #endif

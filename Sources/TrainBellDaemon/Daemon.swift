@@ -62,7 +62,7 @@ public final class Daemon {
         // Large buffers (a 1 MiB message, a GetNotifications reply) are mapped and unmapped, never
         // left in the heap: with glibc's growing threshold a daemon once sent 5 MB strings kept the
         // 100 MB it had freed (the hostile-input test).
-        _ = tb_fix_mmap_threshold(128 << 10)
+        tb_bound_freed_memory(128 << 10)
         var configuration: Configuration
         do {
             configuration = try Configuration.load(from: options.configPath)

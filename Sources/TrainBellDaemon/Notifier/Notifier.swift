@@ -21,6 +21,9 @@ final class Notifier {
         let appID: String?
         let icon: String?
         let repeatCount: Int
+        /// Servers that died with it before answering: it is sent to one more at most, so a
+        /// notification that kills a server cannot kill every server that follows.
+        var lostWithServers = 0
     }
 
     let client: NotificationsClient
@@ -145,7 +148,8 @@ final class Notifier {
             case .failure(let error):
                 self.log.warning("the notification server did not take a notification of job \(jobID): \(error)")
                 updated.delivery = .noServer
-                if let retry {
+                if var retry, retry.lostWithServers == 0 {
+                    retry.lostWithServers += 1
                     updated.delivery = .queued
                     self.requeue(retry, serverChanged: !current)
                 }

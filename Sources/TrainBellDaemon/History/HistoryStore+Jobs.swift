@@ -128,7 +128,8 @@ extension HistoryStore {
             state: state,
             appID: row.optionalText(at: 5),
             icon: row.optionalText(at: 6),
-            lastError: row.optionalText(at: 7),
+            // A file written before the job kept 4 KiB (or by an older trainbelld) may hold more.
+            lastError: row.optionalText(at: 7).map { NotificationText.prefix($0, maxUTF8Bytes: Job.lastErrorLimit) },
             startedAt: row.int64(at: 8),
             updatedAt: row.int64(at: 9),
             milestones: MilestoneTracker(milestones: milestones, sent: sent))

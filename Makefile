@@ -183,7 +183,12 @@ bench-install: deps-test
 # tests run, and the install tests run `make install`. The Swift runtime is linked in
 # (--static-swift-stdlib): the binaries need only libdbus, GLib and SQLite from the system.
 INSTALL_SCRATCH := .build-install
-RELEASE_FLAGS   := -c release --static-swift-stdlib --scratch-path $(INSTALL_SCRATCH)
+# --disable-local-rpath: nothing is loaded from beside the binary, so the loader need not search there
+# (a dozen failed opens at every start).
+RELEASE_FLAGS   := -c release --static-swift-stdlib --disable-local-rpath --scratch-path $(INSTALL_SCRATCH)
+# The programs are installed stripped (a third of trainbelld's size is symbols and DWARF); the unstripped
+# ones stay in $(RELEASE_BIN) for a debugger. `make install INSTALL_STRIP=` keeps the symbols.
+INSTALL_STRIP   ?= -s
 RELEASE_BIN     := $(INSTALL_SCRATCH)/release
 
 # generate-manual is the tool behind swift-argument-parser's generate-manual plugin, run directly:
@@ -242,7 +247,8 @@ install: install-build
 	  new=""; d=$$(dirname "$$target"); \
 	  while [ "$$d" != / ] && [ ! -d "$(DESTDIR)$$d" ]; do new="$$d$${new:+ }$$new"; d=$$(dirname "$$d"); done; \
 	  for d in $$new; do mkdir -m 755 "$(DESTDIR)$$d"; dirs="$$dirs$${dirs:+ }$$d"; done; \
-	  install -m $$mode "$$source" "$(DESTDIR)$$target"; \
+	  strip=""; case $$source in $(RELEASE_BIN)/*) strip="$(INSTALL_STRIP)";; esac; \
+	  install $$strip -m $$mode "$$source" "$(DESTDIR)$$target"; \
 	  echo "  $(DESTDIR)$$target"; \
 	  files="$$files $$target"; \
 	done; \

@@ -44,7 +44,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "trainbelld",
-            dependencies: ["TrainBellDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["TrainBellDaemon", .product(name: "Logging", package: "swift-log")],
             exclude: ["trainbelld.1", "trainbell.desktop"],
             swiftSettings: strict),
         .testTarget(

@@ -27,9 +27,18 @@ public final class Daemon {
 
         /// `$XDG_STATE_HOME/trainbell`, else `~/.local/state/trainbell`.
         public static var defaultStateDirectory: String {
-            if let s = getenv("XDG_STATE_HOME").map({ String(cString: $0) }), s.hasPrefix("/") { return s + "/trainbell" }
-            let home = getenv("HOME").map { String(cString: $0) } ?? "/tmp"
-            return home + "/.local/state/trainbell"
+            stateDirectory { name in getenv(name).map { String(cString: $0) } }
+        }
+
+        /// The state directory for an environment. `XDG_STATE_HOME` counts only when it is an absolute
+        /// path; without `HOME`, the home directory of the user's password entry (as for the configuration).
+        public static func stateDirectory(environment: (String) -> String?) -> String {
+            if let stateHome = environment("XDG_STATE_HOME"), stateHome.hasPrefix("/") { return stateHome + "/trainbell" }
+            var home = environment("HOME") ?? ""
+            if home.isEmpty, let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir {
+                home = String(cString: directory)
+            }
+            return (home.hasSuffix("/") ? String(home.dropLast()) : home) + "/.local/state/trainbell"
         }
     }
 

@@ -1,77 +1,49 @@
-import ArgumentParser
 import Glibc
 import Logging
 import TrainBellDaemon
 
 /// `trainbelld`: the user-session daemon. Usually started by systemd or D-Bus activation.
+/// Its command line is ``DaemonCommandLine`` (no argument-parser library: see there why).
 @main
-struct TrainBellD: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "trainbelld",
-        abstract: "Desktop notifications for machine-learning training (the session daemon).",
-        discussion: """
-            trainbelld owns org.trainbell.TrainBell1 on the session bus. Trainers report progress, errors and \
-            completion to it over D-Bus (or with the trainbell command); it shows desktop notifications at \
-            milestones, on errors and on completion, respects Do Not Disturb, and keeps a history.
-
-            It is normally started on demand by D-Bus activation or by systemd \
-            (systemctl --user start trainbelld). Logs go to stderr (the journal under systemd).
-
-            Files:
-              $XDG_CONFIG_HOME/trainbell/config   configuration (see trainbell(5)); re-read on SIGHUP
-              $XDG_STATE_HOME/trainbell/          history.sqlite3 and error details
-
-            Exit status: 0 stopped by a signal or replaced; 1 cannot start or lost the bus; 2 the name is taken.
-            """,
-        version: "trainbelld \(Daemon.version)")
-
-    @Option(name: .long, help: ArgumentHelp("Connect to this bus address instead of the session bus (for tests).", valueName: "address"))
-    var address: String?
-
-    @Flag(name: .long, help: "Take the name over from a running trainbelld, which then exits.")
-    var replace = false
-
-    @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
-    var config: String = Self.defaultConfigPath
-
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where the history and error details are kept.", valueName: "directory"))
-    var stateDirectory: String = Daemon.Options.defaultStateDirectory
-
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("error, warning, info or debug.", valueName: "level"))
-    var logLevel: LogLevelArgument = .info
-
-    static var defaultConfigPath: String {
-        if let x = getenv("XDG_CONFIG_HOME").map({ String(cString: $0) }), x.hasPrefix("/") { return x + "/trainbell/config" }
-        return (getenv("HOME").map { String(cString: $0) } ?? "") + "/.config/trainbell/config"
-    }
-
-    func run() throws {
-        let level = logLevel.level
-        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
-        let log = Logger(label: "trainbelld")
-        do {
-            let daemon = try Daemon(options: .init(address: address, replace: replace, configPath: config,
-                                                   stateDirectory: stateDirectory), log: log)
-            try daemon.start()
-            let code = daemon.run()
-            if code != 0 { throw ExitCode(code) }
-        } catch let failure as Daemon.Failure {
-            log.error("\(failure.message)")
-            throw ExitCode(failure.exitCode)
+enum TrainBellD {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch DaemonCommandLine.parse(arguments, environment: { getenv($0).map { String(cString: $0) } }) {
+        case .print(let text):
+            write(text, to: 1)
+            exit(0)
+        case .usageError(let message):
+            write("Error: \(message)\nUsage: trainbelld [--address <address>] [--replace] [--config <path>] [--state-dir <directory>] [--log-level <level>]\n  See 'trainbelld --help' for more information.\n", to: 2)
+            exit(64)
+        case .run(let options):
+            exit(run(options))
         }
     }
-}
 
-/// `--log-level`.
-enum LogLevelArgument: String, ExpressibleByArgument, CaseIterable {
-    case error, warning, info, debug
+    /// Writes all of `text` to the file descriptor (a short write or EINTR is retried).
+    static func write(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
+    }
 
-    var level: Logger.Level {
-        switch self {
-        case .error: .error
-        case .warning: .warning
-        case .info: .info
-        case .debug: .debug
+    static func run(_ options: DaemonCommandLine) -> Int32 {
+        let level = options.logLevel
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
+        let log = Logger(label: "trainbelld")
+        do throws(Daemon.Failure) {
+            let daemon = try Daemon(options: .init(address: options.address, replace: options.replace,
+                                                   configPath: options.configPath,
+                                                   stateDirectory: options.stateDirectory), log: log)
+            try daemon.start()
+            return daemon.run()
+        } catch {
+            log.error("\(error.message)")
+            return error.exitCode
         }
     }
 }

@@ -220,6 +220,23 @@ import Testing
         #expect(!version.stdout.isEmpty)
     }
 
+    /// Installed stripped (no symbol table: `INSTALL_STRIP` defaults to -s), and the daemon carries no
+    /// Foundation: its type names would be in the binary's reflection strings even stripped.
+    @Test(arguments: ["trainbelld", "trainbell"])
+    func theInstalledBinariesAreStrippedAndTheDaemonHasNoFoundation(_ name: String) throws {
+        let installation = try Installation.shared.get()
+        let readelf = try requireTool("readelf", package: "binutils")
+        let binary = installation.prefix + "/bin/" + name
+        let sections = try runCommand(readelf, ["--section-headers", "--wide", binary])
+        #expect(sections.status == 0, "\(sections.stderr)")
+        #expect(!sections.stdout.contains(" .symtab "), "\(binary) is not stripped")
+        #expect(!sections.stdout.contains(" .debug_info "), "\(binary) carries DWARF")
+        if name == "trainbelld" {
+            let bytes = try #require(FileManager.default.contents(atPath: binary))
+            #expect(bytes.range(of: Data("FoundationEssentials".utf8)) == nil, "trainbelld links FoundationEssentials")
+        }
+    }
+
     /// Hand-written pages lint without warnings; the generated trainbell(1) without errors (its
     /// generator writes blank lines between paragraphs, which mandoc warns about and renders as .sp).
     @Test(arguments: [("man1/trainbelld.1", "warning"), ("man5/trainbell.5", "warning"), ("man1/trainbell.1", "error")])

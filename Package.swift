@@ -36,7 +36,7 @@ let package = Package(
                 "DBus", "CGio", "CSQLite", "TrainBellCore", "TrainBellDesktop",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Configuration/trainbell.5", "Configuration/trainbell.conf.example"],
+            exclude: ["README.md", "Configuration/trainbell.5", "Configuration/trainbell.conf.example"],
             swiftSettings: strict),
         .executableTarget(
             name: "trainbell",

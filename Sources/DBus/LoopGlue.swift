@@ -50,9 +50,13 @@ final class LoopGlue: @unchecked Sendable {
             guard let data, status == DBUS_DISPATCH_DATA_REMAINS else { return }
             Unmanaged<LoopGlue>.fromOpaque(data).takeUnretainedValue().scheduleDispatch()
         }, me, nil)
+        // libdbus asks for a wake-up at every message queued for sending. The loop's own thread is
+        // awake already and returns to the loop, which writes it: only another thread must wake it
+        // (an eventfd write and one more loop iteration per signal, otherwise).
         dbus_connection_set_wakeup_main_function(connection, { data in
             guard let data else { return }
-            g_main_context_wakeup(Unmanaged<LoopGlue>.fromOpaque(data).takeUnretainedValue().loop.context)
+            let context = Unmanaged<LoopGlue>.fromOpaque(data).takeUnretainedValue().loop.context
+            if g_main_context_is_owner(context) == 0 { g_main_context_wakeup(context) }
         }, me, nil)
         if dbus_connection_get_dispatch_status(connection) == DBUS_DISPATCH_DATA_REMAINS { scheduleDispatch() }
     }

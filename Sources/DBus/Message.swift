@@ -63,11 +63,14 @@ public final class Message: @unchecked Sendable {
         }
     }
 
-    public var path: ObjectPath? { dbus_message_get_path(raw).flatMap { ObjectPath(rawValue: String(cString: $0)) } }
+    // The header fields below were validated by libdbus: when it read the message (every field of a
+    // message from a peer is checked against the grammar) or when they were set (its setters refuse a
+    // bad name). They are taken as they are.
+    public var path: ObjectPath? { dbus_message_get_path(raw).map { ObjectPath(trusted: String(cString: $0)) } }
     public var interface: InterfaceName? {
-        dbus_message_get_interface(raw).flatMap { InterfaceName(rawValue: String(cString: $0)) }
+        dbus_message_get_interface(raw).map { InterfaceName(trusted: String(cString: $0)) }
     }
-    public var member: MemberName? { dbus_message_get_member(raw).flatMap { MemberName(rawValue: String(cString: $0)) } }
+    public var member: MemberName? { dbus_message_get_member(raw).map { MemberName(trusted: String(cString: $0)) } }
     public var errorName: ErrorName? { dbus_message_get_error_name(raw).map { ErrorName(rawValue: String(cString: $0)) } }
     public var sender: String? { dbus_message_get_sender(raw).map { String(cString: $0) } }
     public var destination: String? { dbus_message_get_destination(raw).map { String(cString: $0) } }

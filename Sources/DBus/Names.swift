@@ -42,6 +42,10 @@ public struct ObjectPath: RawRepresentable, Hashable, Sendable, Comparable, Cust
         self.rawValue = value
     }
 
+    /// A path libdbus read from a message it validated already (every header field is checked when a
+    /// message is read): not checked again.
+    init(trusted rawValue: String) { self.rawValue = rawValue }
+
     /// Validates input from outside the program, with an error that says what is accepted.
     public static func validated(_ value: String) throws(BusError) -> ObjectPath {
         guard let path = ObjectPath(rawValue: value) else {
@@ -140,6 +144,9 @@ public struct InterfaceName: RawRepresentable, Hashable, Sendable, CustomStringC
         self.rawValue = value
     }
 
+    /// A name libdbus read from a message it validated already: not checked again.
+    init(trusted rawValue: String) { self.rawValue = rawValue }
+
     public static func validated(_ value: String) throws(BusError) -> InterfaceName {
         guard let name = InterfaceName(rawValue: value) else {
             throw BusError(.invalidArgs, "'\(value)' is not a valid interface name: two or more elements of [A-Za-z_][A-Za-z0-9_]* separated by '.', at most 255 bytes")
@@ -169,6 +176,9 @@ public struct MemberName: RawRepresentable, Hashable, Sendable, CustomStringConv
         guard MemberName.isValid(value) else { preconditionFailure("invalid member name literal '\(value)'") }
         self.rawValue = value
     }
+
+    /// A name libdbus read from a message it validated already: not checked again.
+    init(trusted rawValue: String) { self.rawValue = rawValue }
 
     public static func validated(_ value: String) throws(BusError) -> MemberName {
         guard let name = MemberName(rawValue: value) else {

@@ -34,14 +34,22 @@ struct WatchCommand: ParsableCommand {
                 }
                 fflush(nil)
             }
+            // A job's PropertiesChanged carries what changed; the rest is what was read or announced before
+            // (read once with GetAll when a job is first seen).
+            var jobStates: [ObjectPath: [String: DBusValue]] = [:]
             try service.connection.subscribe(MatchRule(sender: Service.name.rawValue, pathNamespace: "/org/trainbell/TrainBell1/job",
                                                        interface: .properties, member: "PropertiesChanged")) { message in
-                guard let args = try? message.arguments(), args.count == 3,
-                      let changed = args[1].stringKeyedEntries?.mapValues(\.unwrapped),
-                      let id = changed["Id"]?.stringValue else { return }
+                guard let path = message.path, let args = try? message.arguments(), args.count == 3,
+                      args[0].stringValue == Service.jobInterface.rawValue,
+                      let update = args[1].stringKeyedEntries?.mapValues(\.unwrapped) else { return }
+                var changed = jobStates[path] ?? Self.properties(of: path, service) ?? [:]
+                changed.merge(update) { $1 }
+                jobStates[path] = changed
+                guard let id = changed["Id"]?.stringValue else { return }
                 if let job, job != id { return }
                 if json {
-                    print("{\"event\":\"job\",\"job_id\":\(JSON.encode(.string(id))),\"properties\":\(JSON.encode(args[1]))}")
+                    let properties = DBusValue.vardict(changed.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+                    print("{\"event\":\"job\",\"job_id\":\(JSON.encode(.string(id))),\"properties\":\(JSON.encode(properties))}")
                 } else {
                     let progress = changed["Progress"]?.doubleValue ?? 0
                     print("\(localTime(changed["UpdatedAt"]?.integerValue ?? 0))  \(id)  \(changed["State"]?.stringValue ?? "")  \(progressBar(progress)) \(Int((progress * 100).rounded(.down)))%")
@@ -71,5 +79,12 @@ struct WatchCommand: ParsableCommand {
             loop.run()
             if lost { throw Failure(message: "the session bus went away", code: Service.unavailable) }
         }
+    }
+
+    /// Every property of the job object at `path`, or nil when it cannot be read (the job is gone).
+    static func properties(of path: ObjectPath, _ service: Service) -> [String: DBusValue]? {
+        let values = try? service.call("GetAll", [.string(Service.jobInterface.rawValue)], interface: .properties,
+                                       path: path, timeout: 2)
+        return values?.first?.stringKeyedEntries?.mapValues(\.unwrapped)
     }
 }

@@ -38,13 +38,16 @@ extension BusInterface {
             changed(["ActiveJobs"])
         }
         let now = Clock.now()
-        let wasRunning = registry[key]?.state == .running
         let composer = configuration.composer
-        guard let event = registry.update(key, { $0.reportProgress(current: current, total: total, now: now, composer: composer) }) ?? nil else {
+        // One look-up of the job: the change, whether it was running, and the job after it.
+        guard let (wasRunning, event, job) = registry.update(key, { job in
+            (job.state == .running, job.reportProgress(current: current, total: total, now: now, composer: composer), job)
+        }) else { return }
+        guard let event else {
             // The hot path: no notification; saved by the timer, announced at most ~10 times a second.
             registry.changed(key)
-            if !wasRunning && registry[key]?.state == .running { changed(["ActiveJobs"]) }
-            if let job = registry[key] { launcher.show(job) }
+            if !wasRunning && job.state == .running { changed(["ActiveJobs"]) }
+            launcher.show(job)
             return
         }
         try notify(event, key: key, now: now)

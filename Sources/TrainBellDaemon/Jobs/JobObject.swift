@@ -18,6 +18,25 @@ enum JobObject {
         "StartedAt", "UpdatedAt",
     ]
 
+    /// The properties whose values differ between two states of a job, in the order of
+    /// `propertyNames`; all of them when there is no earlier state.
+    static func changedProperties(from old: Job?, to new: Job) -> [MemberName] {
+        guard let old else { return propertyNames }
+        var names: [MemberName] = []
+        if old.id != new.id { names.append("Id") }
+        if old.title != new.title { names.append("Title") }
+        if old.state != new.state { names.append("State") }
+        if old.currentStep != new.currentStep { names.append("CurrentStep") }
+        if old.totalSteps != new.totalSteps { names.append("TotalSteps") }
+        if old.progress != new.progress { names.append("Progress") }
+        if old.milestones.sent != new.milestones.sent { names.append("MilestonesSent") }
+        if old.lastError != new.lastError { names.append("LastError") }
+        if old.appID != new.appID { names.append("AppId") }
+        if old.startedAt != new.startedAt { names.append("StartedAt") }
+        if old.updatedAt != new.updatedAt { names.append("UpdatedAt") }
+        return names
+    }
+
     /// The interface table; `job` reads the live state (nil once the job is gone).
     static func table(_ job: @escaping () -> Job?) -> Interface {
         func property(_ name: MemberName, _ type: DBusType, _ doc: String, _ read: @escaping (Job) -> DBusValue) -> Property {

@@ -26,8 +26,14 @@ final class JobRegistry {
     /// Jobs changed since they were last saved.
     private var unsaved: Set<String> = []
     private var saveTimer: EventSource?
-    private var lastAnnouncement: [String: Int64] = [:]
-    private var pendingAnnouncement: [String: EventSource] = [:]
+    /// When each job was last announced, and as what: the next announcement carries what changed since.
+    private var lastAnnouncement: [String: (at: Int64, job: Job)] = [:]
+    /// Jobs waiting for their interval to pass, in the order they began to wait, with the time due.
+    /// One timer serves them all (a thousand busy jobs are not a thousand loop sources).
+    private var pendingAnnouncements: [(key: String, due: Int64)] = []
+    private var pendingStart = 0
+    private var pendingKeys: Set<String> = []
+    private var announcementTimer: EventSource?
 
     /// Called with the id of every job forgotten, so the others forget it too.
     var onForget: ((String) -> Void)?
@@ -105,7 +111,7 @@ final class JobRegistry {
             unsaved.remove(key)
             if let object = objects.removeValue(forKey: key) { connection.unexport(object.path) }
             lastAnnouncement.removeValue(forKey: key)
-            pendingAnnouncement.removeValue(forKey: key)?.cancel()
+            pendingKeys.remove(key)
             onForget?(key)
         }
         log.debug("forgot \(ended.count) ended jobs (their history stays)")
@@ -151,24 +157,57 @@ final class JobRegistry {
         ])
         objects[key] = object
         connection.export(object)
+        // What a client reads from now on (GetAll, InterfacesAdded): later announcements say what changed
+        // since. Not an announcement: the next one may go out at once.
+        lastAnnouncement[key] = (0, job)
     }
 
-    /// PropertiesChanged of a job, at most ~10 a second, the last state always announced.
+    /// PropertiesChanged of a job, at most ~10 a second, the last state always announced, carrying
+    /// only the properties that changed since the last one.
     private func announce(_ key: String, immediately: Bool = false) {
         let now = Clock.now()
-        let last = lastAnnouncement[key] ?? 0
-        if immediately || now - last >= Self.announcementInterval {
-            pendingAnnouncement.removeValue(forKey: key)?.cancel()
-            lastAnnouncement[key] = now
-            objects[key]?.emitPropertiesChanged(JobObject.interface, JobObject.propertyNames)
+        let last = lastAnnouncement[key]
+        if immediately || last.map({ now - $0.at >= Self.announcementInterval }) ?? true {
+            pendingKeys.remove(key)
+            guard let job = jobs[key] else { return }
+            lastAnnouncement[key] = (now, job)
+            let names = JobObject.changedProperties(from: last?.job, to: job)
+            if !names.isEmpty { objects[key]?.emitPropertiesChanged(JobObject.interface, names) }
             return
         }
-        guard pendingAnnouncement[key] == nil else { return }
-        let wait = UInt32(clamping: max(1, (Self.announcementInterval - (now - last)) / 1_000))
-        pendingAnnouncement[key] = loop.addTimeout(milliseconds: wait) { [weak self] in
-            self?.pendingAnnouncement.removeValue(forKey: key)
-            self?.announce(key, immediately: true)
+        guard pendingKeys.insert(key).inserted, let last else { return }
+        pendingAnnouncements.append((key, last.at + Self.announcementInterval))
+        scheduleAnnouncements(now: now)
+    }
+
+    /// The one timer, due when the oldest waiting job is.
+    private func scheduleAnnouncements(now: Int64) {
+        guard announcementTimer == nil, pendingStart < pendingAnnouncements.count else { return }
+        let due = pendingAnnouncements[pendingStart].due
+        let wait = UInt32(clamping: max(1, (due - now + 999) / 1_000))
+        announcementTimer = loop.addTimeout(milliseconds: wait) { [weak self] in
+            self?.announcementTimer = nil
+            self?.announceDue()
             return false
         }
+    }
+
+    /// Announces every waiting job whose time has come, oldest first. A job later in the queue may
+    /// be due before one ahead of it; it then waits for that one, less than an interval longer.
+    private func announceDue() {
+        let now = Clock.now()
+        while pendingStart < pendingAnnouncements.count, pendingAnnouncements[pendingStart].due <= now {
+            let key = pendingAnnouncements[pendingStart].key
+            pendingStart += 1
+            if pendingKeys.contains(key) { announce(key, immediately: true) }
+        }
+        if pendingStart == pendingAnnouncements.count {
+            pendingAnnouncements.removeAll(keepingCapacity: pendingAnnouncements.count <= 1_024)
+            pendingStart = 0
+        } else if pendingStart > 1_024 && pendingStart * 2 > pendingAnnouncements.count {
+            pendingAnnouncements.removeFirst(pendingStart)
+            pendingStart = 0
+        }
+        scheduleAnnouncements(now: now)
     }
 }

@@ -134,7 +134,7 @@ final class HistoryStore {
     // MARK: - Set-up
 
     /// The settings of the connection: a busy timeout; for a file, WAL with
-    /// `synchronous = NORMAL`, a bounded log, and incremental auto-vacuum in
+    /// `synchronous = NORMAL`, a bounded log, a bounded page cache, and incremental auto-vacuum in
     /// a new file (it can only be chosen before the first table, and before
     /// WAL writes the first page).
     private func configure(inMemory: Bool) throws(HistoryError) {
@@ -154,6 +154,9 @@ final class HistoryStore {
                 try database.execute("PRAGMA synchronous = NORMAL")
                 // After a large transaction (a migration), the log shrinks back to this.
                 try database.execute("PRAGMA journal_size_limit = 16777216")
+                // The history is appended to and read a page at a time: 512 KiB of cached pages rather
+                // than SQLite's 2 MiB default, which a thousand busy jobs' saves filled.
+                try database.execute("PRAGMA cache_size = -512")
             }
             pageSize = try database.integer("PRAGMA page_size") ?? 4096
         }

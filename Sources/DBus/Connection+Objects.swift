@@ -105,14 +105,21 @@ extension Connection {
             return answer(call, expecting: "") { [self.managedObjects(of: object)] }
         }
 
-        let candidates = interface.map { name in object.interfaces.filter { $0.name == name } } ?? object.interfaces
-        if let interface, candidates.isEmpty {
+        // The first interface (of the one named, when a name is given) that has the method.
+        var found: (table: Interface, method: Method)?
+        var interfaceSeen = interface == nil
+        for table in object.interfaces where interface == nil || table.name == interface {
+            interfaceSeen = true
+            if let method = table.method(member) {
+                found = (table, method)
+                break
+            }
+        }
+        if let interface, !interfaceSeen {
             send(error: BusError(.unknownInterface, "object \(path) has no interface '\(interface)'"), to: message)
             return true
         }
-        guard let table = candidates.first(where: { $0.method(member) != nil }),
-              let method = table.method(member)
-        else { return unknownMethod(call, interface, member) }
+        guard let (table, method) = found else { return unknownMethod(call, interface, member) }
 
         guard message.signature == method.inSignature else {
             send(error: BusError(.invalidArgs,

@@ -85,12 +85,15 @@ public struct Method {
     public let annotations: [Annotation]
     public let documentation: String?
     public let handler: Handler
+    /// The signature of the in arguments, made once (every call is checked against it).
+    public let inSignature: String
 
     public init(_ name: MemberName, in inArguments: [Argument] = [], out outArguments: [Argument] = [],
                 annotations: [Annotation] = [], documentation: String? = nil,
                 _ body: @escaping (MethodCall) throws -> [DBusValue]) {
         self.name = name
         self.inArguments = inArguments
+        self.inSignature = inArguments.map(\.type.signature).joined()
         self.outArguments = outArguments
         self.annotations = annotations
         self.documentation = documentation
@@ -102,13 +105,13 @@ public struct Method {
                 deferred body: @escaping (MethodCall, PendingReply) -> Void) {
         self.name = name
         self.inArguments = inArguments
+        self.inSignature = inArguments.map(\.type.signature).joined()
         self.outArguments = outArguments
         self.annotations = annotations
         self.documentation = documentation
         self.handler = .deferred(body)
     }
 
-    public var inSignature: String { inArguments.map(\.type.signature).joined() }
     public var outSignature: String { outArguments.map(\.type.signature).joined() }
 }
 

@@ -11,6 +11,9 @@ import TrainBellCore
 final class JobRegistry {
     /// Announcements of one job's properties are at least this far apart (µs).
     static let announcementInterval: Int64 = 100_000
+    /// And, with many busy jobs, this much more for each job waiting (µs): about 1,000 announcements a
+    /// second in all, however many jobs report (a thousand jobs are announced once a second each).
+    static let announcementSpacingPerWaitingJob: Int64 = 1_000
     /// Jobs kept in memory (and exported) at most; ended ones go first.
     static let maximumJobs = 10_000
     /// Ended jobs are forgotten (their history stays) a day after their last change.
@@ -162,12 +165,13 @@ final class JobRegistry {
         lastAnnouncement[key] = (0, job)
     }
 
-    /// PropertiesChanged of a job, at most ~10 a second, the last state always announced, carrying
-    /// only the properties that changed since the last one.
+    /// PropertiesChanged of a job, at most ~10 a second (fewer when many jobs wait), the last state
+    /// always announced, carrying only the properties that changed since the last one.
     private func announce(_ key: String, immediately: Bool = false) {
         let now = Clock.now()
         let last = lastAnnouncement[key]
-        if immediately || last.map({ now - $0.at >= Self.announcementInterval }) ?? true {
+        let interval = max(Self.announcementInterval, Int64(pendingKeys.count) * Self.announcementSpacingPerWaitingJob)
+        if immediately || last.map({ now - $0.at >= interval }) ?? true {
             pendingKeys.remove(key)
             guard let job = jobs[key] else { return }
             lastAnnouncement[key] = (now, job)
@@ -176,7 +180,7 @@ final class JobRegistry {
             return
         }
         guard pendingKeys.insert(key).inserted, let last else { return }
-        pendingAnnouncements.append((key, last.at + Self.announcementInterval))
+        pendingAnnouncements.append((key, last.at + interval))
         scheduleAnnouncements(now: now)
     }
 

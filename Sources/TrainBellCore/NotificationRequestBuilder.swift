@@ -26,8 +26,7 @@ public struct NotificationRequestBuilder: Sendable, Hashable {
     public func request(for event: NotificationEvent, jobID: String, appID: String?, icon: String?,
                         replacesID: UInt32 = 0, bodyMarkup: Bool, doNotDisturb: Bool = false,
                         repeatCount: Int = 1, quirks: NotificationServerQuirks = .init()) -> NotificationRequest {
-        var urgency = event.urgency.wireByte
-        if doNotDisturb && !event.respectsDoNotDisturb { urgency = 2 }
+        let urgency = event.wireUrgency(doNotDisturb: doNotDisturb)
         let replacesInPlace = event.type == .progress || event.type == .completion
 
         var hints: [(name: String, value: HintValue)] = [

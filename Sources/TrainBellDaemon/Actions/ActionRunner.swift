@@ -40,7 +40,7 @@ final class ActionRunner {
 
     /// The user clicked `key` on notification `serverID`.
     func invoked(serverID: UInt32, key: String) {
-        guard let origin = notifier.origins[serverID] else { return }
+        guard let origin = notifier.origin(of: serverID) else { return }
         if let sender = origin.sender {
             emit?("NotificationActionInvoked", [.uint32(serverID), .string(key)], sender)
         }
@@ -55,7 +55,7 @@ final class ActionRunner {
     }
 
     private func closed(serverID: UInt32, reason: UInt32) {
-        if let sender = notifier.origins[serverID]?.sender {
+        if let sender = notifier.origin(of: serverID)?.sender {
             emit?("NotificationClosed", [.uint32(serverID), .uint32(reason)], sender)
         }
         notifier.closed(serverID)

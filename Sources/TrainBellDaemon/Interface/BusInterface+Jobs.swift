@@ -131,12 +131,7 @@ extension BusInterface {
     private func notify(_ event: NotificationEvent, key: String, now: Int64) throws(TrainBellError) -> NotificationRecord {
         guard let job = registry[key] else { throw .unknownJob(key) }
         registry.saveAndAnnounce(key)
-        do {
-            return try notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
-        } catch {
-            log.error("cannot deliver a notification of job \(key): \(error)")
-            throw .failed("the notification could not be delivered: \(error)")
-        }
+        return notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
     }
 
     /// The app whose dock icon shows a new job: the trainer's choice or the configured default; else

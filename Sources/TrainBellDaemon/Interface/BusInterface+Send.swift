@@ -4,16 +4,14 @@ import TrainBellCore
 extension BusInterface {
     /// `Send`: a caller's own notification (notify-send style) through the same policy and history.
     func send(_ call: MethodCall, reply: PendingReply) {
-        do {
+        do throws(TrainBellError) {
             let (event, request, jobID) = try sendRequest(summary: call.string(0), body: call.string(1),
                                                            options: OptionMap(call.arguments[2]))
-            try notifier.deliverCustom(event, request: request, jobID: jobID, now: Clock.now(), sender: call.sender) { id in
+            notifier.deliverCustom(event, request: request, jobID: jobID, now: Clock.now(), sender: call.sender) { id in
                 reply.succeed([.uint32(id)])
             }
-        } catch let error as TrainBellError {
-            reply.fail(error.busError)
         } catch {
-            reply.fail(TrainBellError.failed("the notification could not be recorded: \(error)").busError)
+            reply.fail(error.busError)
         }
     }
 

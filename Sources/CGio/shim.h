@@ -34,4 +34,11 @@ static inline void tb_bound_freed_memory(int bytes) {
     mallopt(M_ARENA_MAX, 1);
 }
 
+/* Gives back to the kernel every whole free page of the heap, also those between allocations in use
+ * (the trim threshold gives back only the top): what a burst of calls left free. Returns whether any
+ * memory was released. */
+static inline int tb_give_back_freed_memory(void) {
+    return malloc_trim(0);
+}
+
 #endif

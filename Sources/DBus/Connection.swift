@@ -23,6 +23,9 @@ public final class Connection: @unchecked Sendable {
 
     /// Called once when the bus connection is lost.
     public var onDisconnect: (() -> Void)?
+    /// Called on the loop after each batch of messages dispatched from it (a daemon may then tidy up
+    /// once the burst is over); keep it cheap.
+    public var afterDispatch: (() -> Void)?
     /// Called when this connection loses a well-known name it owned (`NameLost`).
     public var onNameLost: ((String) -> Void)?
     /// Sees every message the filter gets, before anything else (monitors and tests use it).

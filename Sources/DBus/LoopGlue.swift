@@ -12,6 +12,8 @@ final class LoopGlue: @unchecked Sendable {
     let loop: MainLoop
     private let dispatchScheduled = Atomic<Bool>(false)
     private var dispatching = false
+    /// The connection's `afterDispatch`, read on the loop.
+    weak var owner: Connection?
 
     /// Holds a reference of its own: an idle dispatch may still be scheduled after the `Connection` is freed.
     init(connection: OpaquePointer, loop: MainLoop) {
@@ -91,6 +93,7 @@ final class LoopGlue: @unchecked Sendable {
         dispatching = true
         defer { dispatching = false }
         var budget = 256
+        defer { owner?.afterDispatch?() }
         while dbus_connection_dispatch(connection) == DBUS_DISPATCH_DATA_REMAINS {
             budget -= 1
             if budget == 0 { scheduleDispatch(); return }
@@ -191,6 +194,7 @@ extension Connection {
     public func attach(to loop: MainLoop) {
         if let loopGlue { loopGlue.detach() }
         let glue = LoopGlue(connection: raw, loop: loop)
+        glue.owner = self
         loopGlue = glue
         glue.attach()
     }

@@ -62,12 +62,14 @@ public final class Daemon {
     private let launcher: LauncherPresenter
     private let actions: ActionRunner
     private let interface: BusInterface
+    private let janitor: MemoryJanitor
     private let lifecycle = Lifecycle()
 
     public init(options: Options, loop: MainLoop = .default, log: Logger) throws(Failure) {
         self.options = options
         self.log = log
         self.loop = loop
+        janitor = MemoryJanitor(loop: loop)
         // Large buffers (a 1 MiB message, a GetNotifications reply) are mapped and unmapped, never
         // left in the heap: with glibc's growing threshold a daemon once sent 5 MB strings kept the
         // 100 MB it had freed (the hostile-input test).
@@ -177,6 +179,7 @@ public final class Daemon {
         actions.emit = { [unowned interface] member, arguments, destination in interface.emit(member, arguments, to: destination) }
         interface.reload = { [unowned self] in self.reload() }
         notifications.onServerChange = { [weak self] server in self?.serverChanged(server) }
+        connection.afterDispatch = { [unowned janitor] in janitor.noteActivity() }
         connection.onDisconnect = { [weak self] in
             self?.log.error("lost the connection to the session bus; exiting so that the service manager restarts trainbelld")
             self?.stop(exitCode: 1)

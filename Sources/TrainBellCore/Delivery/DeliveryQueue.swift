@@ -112,7 +112,6 @@ public struct DeliveryQueue: Sendable {
     struct Behind: Sendable {
         var record: NotificationRecord
         var request: NotificationRequest
-        var delivery: Delivery
         var retry: Waiting?
     }
 
@@ -234,8 +233,7 @@ public struct DeliveryQueue: Sendable {
             let retry = record.type == .error || record.type == .completion ? waiting : nil
             if inPlace && inFlight.contains(record.jobID) {
                 // Sent when the previous one's id is known, so that it replaces it instead of stacking.
-                behind[record.jobID, default: []].append(Behind(record: record, request: request,
-                                                                delivery: decision.delivery, retry: retry))
+                behind[record.jobID, default: []].append(Behind(record: record, request: request, retry: retry))
                 return effects
             }
             return effects + send(request, record: record, delivery: decision.delivery, inPlace: inPlace,
@@ -320,18 +318,30 @@ public struct DeliveryQueue: Sendable {
         return effects + next(after: call, current: current)
     }
 
-    /// The progress request waiting behind an answered one of the same job goes out, replacing it.
+    /// The progress request waiting behind an answered one of the same job goes out, replacing it —
+    /// decided again first: Do Not Disturb may have come on while it waited.
     private mutating func next(after call: Sent, current: Bool) -> [Effect] {
         guard call.inPlace && current else { return [] }
         let jobID = call.record.jobID
         inFlight.remove(jobID)
-        guard var waiting = behind[jobID], !waiting.isEmpty else { return [] }
-        let following = waiting.removeFirst()
-        behind[jobID] = waiting.isEmpty ? nil : waiting
-        var request = following.request
-        request.replacesID = progressBubbles[jobID] ?? 0
-        return send(request, record: following.record, delivery: following.delivery, inPlace: true, collapseKey: nil,
-                    retry: following.retry)
+        var effects: [Effect] = []
+        while var waiting = behind[jobID], !waiting.isEmpty {
+            let following = waiting.removeFirst()
+            behind[jobID] = waiting.isEmpty ? nil : waiting
+            let decided = policy.decide(following.record.event, serverPresent: server != nil)
+            guard decided.sendNow else {
+                var record = following.record
+                record.delivery = decided.delivery
+                if decided.delivery == .suppressedDoNotDisturb { effects += hold(record) }
+                effects.append(.recordDelivery(record))
+                continue
+            }
+            var request = following.request
+            request.replacesID = progressBubbles[jobID] ?? 0
+            return effects + send(request, record: following.record, delivery: decided.delivery, inPlace: true,
+                                  collapseKey: nil, retry: following.retry)
+        }
+        return effects
     }
 
     // MARK: The server and Do Not Disturb

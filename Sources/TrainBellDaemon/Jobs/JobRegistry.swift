@@ -11,9 +11,9 @@ import TrainBellCore
 final class JobRegistry {
     /// Announcements of one job's properties are at least this far apart (µs).
     static let announcementInterval: Int64 = 100_000
-    /// And, with many busy jobs, this much more for each job waiting (µs): about 1,000 announcements a
-    /// second in all, however many jobs report (a thousand jobs are announced once a second each).
-    static let announcementSpacingPerWaitingJob: Int64 = 1_000
+    /// And about this many a second in all, however many jobs report (a thousand busy jobs are
+    /// announced about once a second each), after a first burst of this many.
+    static let announcementsPerSecond = 1_000.0
     /// Jobs kept in memory (and exported) at most; ended ones go first.
     static let maximumJobs = 10_000
     /// Ended jobs are forgotten (their history stays) a day after their last change.
@@ -29,13 +29,11 @@ final class JobRegistry {
     /// Jobs changed since they were last saved.
     private var unsaved: Set<String> = []
     private var saveTimer: EventSource?
-    /// When each job was last announced, and as what: the next announcement carries what changed since.
-    private var lastAnnouncement: [String: (at: Int64, job: Job)] = [:]
-    /// Jobs waiting for their interval to pass, in the order they began to wait, with the time due.
-    /// One timer serves them all (a thousand busy jobs are not a thousand loop sources).
-    private var pendingAnnouncements: [(key: String, due: Int64)] = []
-    private var pendingStart = 0
-    private var pendingKeys: Set<String> = []
+    /// Each job as last announced: the next announcement carries what changed since.
+    private var announced: [String: Job] = [:]
+    private var pacer = AnnouncementPacer<String>(interval: JobRegistry.announcementInterval,
+                                                  perSecond: JobRegistry.announcementsPerSecond,
+                                                  burst: JobRegistry.announcementsPerSecond)
     private var announcementTimer: EventSource?
 
     /// Called with the id of every job forgotten, so the others forget it too.
@@ -113,8 +111,8 @@ final class JobRegistry {
             jobs.removeValue(forKey: key)
             unsaved.remove(key)
             if let object = objects.removeValue(forKey: key) { connection.unexport(object.path) }
-            lastAnnouncement.removeValue(forKey: key)
-            pendingKeys.remove(key)
+            announced.removeValue(forKey: key)
+            pacer.forget(key)
             onForget?(key)
         }
         log.debug("forgot \(ended.count) ended jobs (their history stays)")
@@ -162,56 +160,42 @@ final class JobRegistry {
         connection.export(object)
         // What a client reads from now on (GetAll, InterfacesAdded): later announcements say what changed
         // since. Not an announcement: the next one may go out at once.
-        lastAnnouncement[key] = (0, job)
+        announced[key] = job
     }
 
-    /// PropertiesChanged of a job, at most ~10 a second (fewer when many jobs wait), the last state
-    /// always announced, carrying only the properties that changed since the last one.
+    /// PropertiesChanged of a job, paced (`AnnouncementPacer`): at most ~10 a second per job and
+    /// ~1,000 a second in all, the last state always announced, carrying only the properties that
+    /// changed since the last one.
     private func announce(_ key: String, immediately: Bool = false) {
         let now = Clock.now()
-        let last = lastAnnouncement[key]
-        let interval = max(Self.announcementInterval, Int64(pendingKeys.count) * Self.announcementSpacingPerWaitingJob)
-        if immediately || last.map({ now - $0.at >= interval }) ?? true {
-            pendingKeys.remove(key)
-            guard let job = jobs[key] else { return }
-            lastAnnouncement[key] = (now, job)
-            let names = JobObject.changedProperties(from: last?.job, to: job)
-            if !names.isEmpty { objects[key]?.emitPropertiesChanged(JobObject.interface, names) }
-            return
+        if immediately {
+            pacer.forced(key, now: now)
+            emitChanges(key)
+        } else if pacer.changed(key, now: now) {
+            emitChanges(key)
+        } else {
+            scheduleAnnouncements(now: now)
         }
-        guard pendingKeys.insert(key).inserted, let last else { return }
-        pendingAnnouncements.append((key, last.at + interval))
-        scheduleAnnouncements(now: now)
     }
 
-    /// The one timer, due when the oldest waiting job is.
+    private func emitChanges(_ key: String) {
+        guard let job = jobs[key] else { return }
+        let names = JobObject.changedProperties(from: announced[key], to: job)
+        announced[key] = job
+        if !names.isEmpty { objects[key]?.emitPropertiesChanged(JobObject.interface, names) }
+    }
+
+    /// The one timer, due when the first waiting job's turn comes.
     private func scheduleAnnouncements(now: Int64) {
-        guard announcementTimer == nil, pendingStart < pendingAnnouncements.count else { return }
-        let due = pendingAnnouncements[pendingStart].due
+        guard announcementTimer == nil, let due = pacer.nextDue() else { return }
         let wait = UInt32(clamping: max(1, (due - now + 999) / 1_000))
         announcementTimer = loop.addTimeout(milliseconds: wait) { [weak self] in
-            self?.announcementTimer = nil
-            self?.announceDue()
+            guard let self else { return false }
+            self.announcementTimer = nil
+            let now = Clock.now()
+            for key in self.pacer.due(now: now) { self.emitChanges(key) }
+            self.scheduleAnnouncements(now: now)
             return false
         }
-    }
-
-    /// Announces every waiting job whose time has come, oldest first. A job later in the queue may
-    /// be due before one ahead of it; it then waits for that one, less than an interval longer.
-    private func announceDue() {
-        let now = Clock.now()
-        while pendingStart < pendingAnnouncements.count, pendingAnnouncements[pendingStart].due <= now {
-            let key = pendingAnnouncements[pendingStart].key
-            pendingStart += 1
-            if pendingKeys.contains(key) { announce(key, immediately: true) }
-        }
-        if pendingStart == pendingAnnouncements.count {
-            pendingAnnouncements.removeAll(keepingCapacity: pendingAnnouncements.count <= 1_024)
-            pendingStart = 0
-        } else if pendingStart > 1_024 && pendingStart * 2 > pendingAnnouncements.count {
-            pendingAnnouncements.removeFirst(pendingStart)
-            pendingStart = 0
-        }
-        scheduleAnnouncements(now: now)
     }
 }

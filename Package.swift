@@ -54,7 +54,10 @@ let package = Package(
         .target(name: "BusTestSupport", dependencies: ["DBus"], path: "Tests/BusTestSupport", swiftSettings: strict),
         .executableTarget(name: "trainbell-demo", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
         .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
-        .testTarget(name: "DBusTests", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "DBusTests",
+            dependencies: ["DBus", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict),
         .testTarget(
             name: "TrainBellDesktopTests",
             dependencies: ["TrainBellDesktop", "DBus", "BusTestSupport", .product(name: "Logging", package: "swift-log")],

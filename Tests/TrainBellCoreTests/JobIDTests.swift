@@ -36,27 +36,14 @@ import TrainBellCore
         #expect(try JobID(utf8: Array("ok".utf8)).rawValue == "ok")
     }
 
-    @Test func isFoundAgainFromItsCanonicalBusLabelOnly() throws {
-        let id = try JobID("bert.base")
-        #expect(id.busLabel == "bert_2ebase")
-        #expect(JobID(busLabel: "bert_2ebase") == id)
-        #expect(JobID(busLabel: "bert_2Ebase") == nil)
-        #expect(JobID(busLabel: "_62ert_2ebase") == nil)
-        #expect(JobID(busLabel: "_") == nil)
-        #expect(JobID(busLabel: "a_0a") == nil)
-    }
-
     /// Validation against an independent statement of the rule, for any
-    /// string; a valid id always comes back from its bus label.
+    /// string.
     @Test func acceptsExactlyTheDocumentedIDs() async {
         await propertyCheck(count: 500, input: TestGen.string) { text in
             let hasControl = text.unicodeScalars.contains { $0.properties.generalCategory == .control }
             let shouldAccept = !text.isEmpty && text.utf8.count <= 128 && !hasControl
             let id = try? JobID(text)
             #expect((id != nil) == shouldAccept, "\(text.debugDescription)")
-            if let id {
-                #expect(JobID(busLabel: id.busLabel) == id)
-            }
         }
     }
 }

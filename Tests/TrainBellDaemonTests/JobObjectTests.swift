@@ -33,6 +33,21 @@ import TrainBellCore
         }
     }
 
+    @Test func aJobIsFoundAgainFromItsCanonicalBusLabelOnly() throws {
+        let id = try JobID("bert.base")
+        #expect(id.busLabel == "bert_2ebase")
+        #expect(JobObject.path(of: id) == "/org/trainbell/TrainBell1/job/bert_2ebase")
+        #expect(JobID(busLabel: "bert_2ebase") == id)
+        #expect(JobID(busLabel: "bert_2Ebase") == nil)
+        #expect(JobID(busLabel: "_62ert_2ebase") == nil)
+        #expect(JobID(busLabel: "_") == nil)
+        #expect(JobID(busLabel: "a_0a") == nil)
+        for text in ["run-42", "_", "日本語", "a b", "0day"] {
+            let id = try JobID(text)
+            #expect(JobID(busLabel: id.busLabel) == id)
+        }
+    }
+
     @Test func withoutAnEarlierStateEveryPropertyIsNamed() throws {
         let job = Job.start(id: try JobID("run"), title: "", totalSteps: 10, now: 1)
         #expect(JobObject.changedProperties(from: nil, to: job) == JobObject.propertyNames)

@@ -25,7 +25,7 @@ public enum AppIDSuggestions {
     }
 
     static func normalized(_ id: String) -> String {
-        (id.hasSuffix(".desktop") ? String(id.dropLast(".desktop".count)) : id).lowercased()
+        AppID.stripping(id).lowercased()
     }
 
     /// Levenshtein distance, or `bound + 1` as soon as it must exceed `bound`.

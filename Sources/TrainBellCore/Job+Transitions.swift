@@ -99,7 +99,7 @@ extension Job {
     /// A desktop entry id without `.desktop`; nil when empty.
     static func normalizedAppID(_ appID: String) -> String? {
         let trimmed = String(appID.trimmingWhitespace)
-        let id = trimmed.hasSuffix(".desktop") ? String(trimmed.dropLast(".desktop".count)) : trimmed
+        let id = AppID.stripping(trimmed)
         return id.isEmpty ? nil : id
     }
 }

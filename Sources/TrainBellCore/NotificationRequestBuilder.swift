@@ -70,6 +70,6 @@ public struct NotificationRequestBuilder: Sendable, Hashable {
 
     /// `org.gnome.Terminal.desktop` → `org.gnome.Terminal`: the hint names the entry without the suffix.
     public static func desktopEntry(_ appID: String) -> String {
-        appID.hasSuffix(".desktop") ? String(appID.dropLast(".desktop".count)) : appID
+        AppID.stripping(appID)
     }
 }

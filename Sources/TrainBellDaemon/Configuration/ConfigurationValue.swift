@@ -92,7 +92,7 @@ enum ConfigurationValue {
             "a desktop entry id such as org.gnome.Terminal (letters, digits, '-', '_', '.'), "
             + "with or without .desktop; empty for none"
         guard let id = try name(text, describedAs: "a desktop entry id", accepted: accepted) else { return nil }
-        let bare = id.hasSuffix(".desktop") ? String(id.dropLast(".desktop".count)) : id
+        let bare = AppID.stripping(id)
         guard !bare.isEmpty, !bare.hasPrefix("."), !bare.hasSuffix(".") else {
             throw ValidationError(
                 "\(ConfigurationFile.quoted(id.unicodeScalars)) is not a desktop entry id; accepted: \(accepted)")

@@ -1,3 +1,5 @@
+import TrainBellCore
+
 /// The installed desktop entries, looked up by desktop file id in the XDG
 /// data directories (`$XDG_DATA_HOME/applications`, then each
 /// `$XDG_DATA_DIRS/applications`). Docks ignore launcher updates for ids
@@ -103,11 +105,7 @@ public struct DesktopFileIndex: Sendable, Hashable {
     /// An id without `.desktop`, checked: not empty, at most 255 bytes, no
     /// `/`, no control characters, not starting with `.`. Nil otherwise.
     public static func normalizedID(_ text: some StringProtocol) -> String? {
-        let id = text.hasSuffix(".desktop") ? String(text.dropLast(".desktop".count)) : String(text)
-        guard !id.isEmpty, id.utf8.count <= 255, !id.hasPrefix("."),
-            !id.unicodeScalars.contains(where: { $0 == "/" || $0.value < 0x20 || $0.value == 0x7f })
-        else { return nil }
-        return id
+        AppID(text)?.rawValue
     }
 
     /// Finds `id` in `directory`: `directory/id.desktop`, or for each `-` a

@@ -1,5 +1,6 @@
 import DBus
 import Logging
+import TrainBellCore
 
 /// Progress on the dock or task bar through the Unity LauncherEntry API (DESIGN.md sections 6, 9):
 /// `com.canonical.Unity.LauncherEntry.Update(s app_uri, a{sv} props)` signals from one object per app
@@ -56,7 +57,7 @@ public final class LauncherEntryEmitter {
 
     /// `application://<app-id>.desktop`.
     public static func appURI(_ appID: String) -> String {
-        "application://" + (appID.hasSuffix(".desktop") ? appID : appID + ".desktop")
+        "application://" + AppID.desktopFileName(appID)
     }
 
     /// Sets the properties of `appID` and emits them when a dock listens. An app whose entry is

@@ -12,12 +12,6 @@ static inline void tb_unix_fd_source_set_callback(GSource *source, GUnixFDSource
     g_source_set_callback(source, (GSourceFunc)(void (*)(void))func, data, notify);
 }
 
-/* g_signal_connect is a macro. */
-static inline gulong tb_signal_connect(gpointer instance, const gchar *signal, GCallback handler,
-                                       gpointer data, GClosureNotify destroy) {
-    return g_signal_connect_data(instance, signal, handler, data, destroy, (GConnectFlags)0);
-}
-
 /* The "changed" signal of GSettings: (GSettings*, const gchar *key, gpointer). */
 typedef void (*tb_settings_changed_func)(GSettings *settings, const gchar *key, gpointer data);
 static inline gulong tb_settings_connect_changed(GSettings *settings, const gchar *detailed_signal,

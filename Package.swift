@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "DBus", dependencies: ["CDBus", "CGio"], swiftSettings: strict),
         .target(name: "TrainBellCore", swiftSettings: strict),
+        .target(name: "TrainBellAPI", dependencies: ["DBus"], swiftSettings: strict),
         .target(
             name: "TrainBellDesktop",
             dependencies: ["DBus", "CGio", "TrainBellCore", .product(name: "Logging", package: "swift-log")],
@@ -33,7 +34,7 @@ let package = Package(
         .target(
             name: "TrainBellDaemon",
             dependencies: [
-                "DBus", "CGio", "CSQLite", "TrainBellCore", "TrainBellDesktop",
+                "DBus", "CGio", "CSQLite", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md", "Configuration/trainbell.5", "Configuration/trainbell.conf.example"],
@@ -68,7 +69,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DBus", "TrainBellCore", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["DBus", "TrainBellAPI", "TrainBellCore", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
     ]
 )

@@ -78,6 +78,10 @@ struct OptionMap {
         entries = value.stringKeyedEntries?.mapValues(\.unwrapped) ?? [:]
     }
 
+    init(_ options: [String: DBusValue]) {
+        entries = options.mapValues(\.unwrapped)
+    }
+
     func string(_ key: String) throws(TrainBellError) -> String? {
         guard let v = entries[key] else { return nil }
         guard case .string(let s) = v else { throw mismatch(key, "s (string)", v) }

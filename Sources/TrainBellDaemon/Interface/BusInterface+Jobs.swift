@@ -1,4 +1,5 @@
 import DBus
+import TrainBellAPI
 import TrainBellCore
 
 extension BusInterface {
@@ -159,9 +160,9 @@ extension BusInterface {
 
 extension BusInterface {
     /// `CheckAppId`: whether a dock can show `appID`, and the closest installed ids when not.
-    func checkAppID(_ appID: String) throws(TrainBellError) -> [DBusValue] {
+    func checkAppID(_ appID: String) throws(TrainBellError) -> AppIDCheck {
         _ = try BusArguments.appID(appID, argument: "app_id")
         let check = callerApps.check(appID)
-        return [.boolean(check.installed), .array(.string, check.suggestions.map { .string($0) })]
+        return AppIDCheck(installed: check.installed, suggestions: check.suggestions)
     }
 }

@@ -3,11 +3,10 @@ import TrainBellCore
 
 extension BusInterface {
     /// `Send`: a caller's own notification (notify-send style) through the same policy and history.
-    func send(_ call: MethodCall, reply: PendingReply) {
+    func send(summary: String, body: String, options: OptionMap, sender: String, reply: PendingReply) {
         do throws(TrainBellError) {
-            let (event, request, jobID) = try sendRequest(summary: call.string(0), body: call.string(1),
-                                                           options: OptionMap(call.arguments[2]))
-            notifier.deliverCustom(event, request: request, jobID: jobID, now: Clock.now(), sender: call.sender) { id in
+            let (event, request, jobID) = try sendRequest(summary: summary, body: body, options: options)
+            notifier.deliverCustom(event, request: request, jobID: jobID, now: Clock.now(), sender: sender) { id in
                 reply.succeed([.uint32(id)])
             }
         } catch {

@@ -1,5 +1,6 @@
 import DBus
 import Logging
+import TrainBellAPI
 import TrainBellCore
 import TrainBellDesktop
 
@@ -7,9 +8,9 @@ import TrainBellDesktop
 /// its method table (decode, validate, then call the components that act) and its properties and
 /// signals. It holds no state of its own but the configuration the methods apply.
 final class BusInterface {
-    static let busName: BusName = "org.trainbell.TrainBell1"
-    static let path: ObjectPath = "/org/trainbell/TrainBell1"
-    static let interface: InterfaceName = "org.trainbell.TrainBell1"
+    static let busName = TrainBellBus.name
+    static let path = TrainBellBus.path
+    static let interface = TrainBellBus.interface
     static let version = "0.1.0"
 
     let connection: Connection
@@ -80,86 +81,58 @@ final class BusInterface {
     private var table: Interface {
         let options: DBusType = .dictionary(key: .string, value: .variant)
         return Interface(Self.interface, documentation: "trainbell: desktop notifications for machine-learning training.", methods: [
-            Method("StartJob", in: [Argument("id", .string), Argument("title", .string), Argument("total_steps", .uint64),
-                                    Argument("options", options)],
-                   out: [Argument("job", .objectPath)],
-                   documentation: "A new run of id: milestones start over (history is kept). options: app-id (s), milestones (au, 1..100), icon (s).") { [unowned self] call in
+            Method(TrainBell1.startJob) { [unowned self] call, id, title, total, options in
                 try self.guarded { () throws(TrainBellError) in
-                    [.objectPath(try self.startJob(call.string(0), title: call.string(1),
-                                                   total: call.uint64(2), options: OptionMap(call.arguments[3]),
-                                                   caller: call.sender))]
+                    Single(try self.startJob(id, title: title, total: total, options: OptionMap(options), caller: call.sender))
                 }
             },
-            Method("ReportProgress", in: [Argument("id", .string), Argument("current_step", .uint64), Argument("total_steps", .uint64)],
-                   annotations: [.noReply],
-                   documentation: "Progress of a run; total_steps 0 keeps the known total. An unknown id starts a job titled by its id. Cheap: may be called every step, also without waiting for a reply.") { [unowned self] call in
+            Method(TrainBell1.reportProgress) { [unowned self] call, id, current, total in
                 try self.guarded { () throws(TrainBellError) in
-                    try self.reportProgress(call.string(0), current: call.uint64(1), total: call.uint64(2), caller: call.sender)
-                    return []
+                    try self.reportProgress(id, current: current, total: total, caller: call.sender)
+                    return NoResult()
                 }
             },
-            Method("ReportError", in: [Argument("id", .string), Argument("message", .string), Argument("error_type", .string),
-                                       Argument("urgency", .string)],
-                   out: [Argument("record", .uint64)],
-                   documentation: "An error: always shown, even in Do Not Disturb. urgency \"\" = from the error type (oom_error, cuda_error, system_crash critical; loss_divergence, gradient_explosion, data_error high). The record is 0 when the history could not keep it (a full disk, say): the notification still goes out, and HistoryState says why.") { [unowned self] call in
+            Method(TrainBell1.reportError) { [unowned self] call, id, message, type, urgency in
                 try self.guarded { () throws(TrainBellError) in
-                    [.uint64(try self.reportError(call.string(0), message: call.string(1),
-                                                  type: call.string(2), urgency: call.string(3), caller: call.sender))]
+                    Single(try self.reportError(id, message: message, type: type, urgency: urgency, caller: call.sender))
                 }
             },
-            Method("ReportWarning", in: [Argument("id", .string), Argument("message", .string)], out: [Argument("record", .uint64)],
-                   documentation: "A warning (respects Do Not Disturb). The record is 0 when the history could not keep it (a full disk, say): the notification still goes out, and HistoryState says why.") { [unowned self] call in
+            Method(TrainBell1.reportWarning) { [unowned self] call, id, message in
+                try self.guarded { () throws(TrainBellError) in Single(try self.reportWarning(id, message: message, caller: call.sender)) }
+            },
+            Method(TrainBell1.completeJob) { [unowned self] _, id, message in
+                try self.guarded { () throws(TrainBellError) in Single(try self.completeJob(id, message: message)) }
+            },
+            Method(TrainBell1.cancelJob) { [unowned self] _, id in
                 try self.guarded { () throws(TrainBellError) in
-                    [.uint64(try self.reportWarning(call.string(0), message: call.string(1), caller: call.sender))]
+                    try self.cancelJob(id)
+                    return NoResult()
                 }
             },
-            Method("CompleteJob", in: [Argument("id", .string), Argument("message", .string)], out: [Argument("record", .uint64)],
-                   documentation: "Ends a run (early stopping…). Returns the completion record, or 0 when 100 % was already notified or the history could not keep it.") { [unowned self] call in
+            Method(TrainBell1.send, deferred: { [unowned self] call, reply, summary, body, options in
+                self.send(summary: summary, body: body, options: OptionMap(options), sender: call.sender, reply: reply)
+            }),
+            Method(TrainBell1.setProgress) { [unowned self] _, appID, value in
                 try self.guarded { () throws(TrainBellError) in
-                    [.uint64(try self.completeJob(call.string(0), message: call.string(1)))]
+                    try self.setProgress(appID, value: value)
+                    return NoResult()
                 }
             },
-            Method("CancelJob", in: [Argument("id", .string)],
-                   documentation: "Ends a run without a notification; its launcher progress is removed.") { [unowned self] call in
-                try self.guarded { () throws(TrainBellError) in
-                    try self.cancelJob(call.string(0))
-                    return []
-                }
+            Method(TrainBell1.checkAppID) { [unowned self] _, appID in
+                try self.guarded { () throws(TrainBellError) in try self.checkAppID(appID) }
             },
-            Method("Send", in: [Argument("summary", .string), Argument("body", .string), Argument("options", options)],
-                   out: [Argument("server_id", .uint32)],
-                   documentation: "A notification of the caller's own, through the same policy (notify-send style). options: urgency (s), expire-timeout (i), app-name (s), icon (s), category (s), actions (as), hints (a{sv}), replace-id (u), job (s), transient (b). Returns the server's id, 0 when not shown.",
-                   deferred: { [unowned self] call, reply in
-                       self.send(call, reply: reply)
-                   }),
-            Method("SetProgress", in: [Argument("app_id", .string), Argument("value", .double)],
-                   documentation: "Launcher progress of an app without jobs: 0.0-0.99 shows progress, 1.0 completes (flash, then removed), -1 removes.") { [unowned self] call in
-                try self.guarded { () throws(TrainBellError) in
-                    try self.setProgress(call.string(0), value: call.double(1))
-                    return []
-                }
-            },
-            Method("CheckAppId", in: [Argument("app_id", .string)],
-                   out: [Argument("installed", .boolean), Argument("suggestions", .array(.string))],
-                   documentation: "Whether a desktop file is installed for app_id (docks show nothing for an id without one), and when not the installed ids closest to it.") { [unowned self] call in
-                try self.guarded { () throws(TrainBellError) in try self.checkAppID(call.string(0)) }
-            },
-            Method("GetNotifications", in: [Argument("id", .string)],
-                   out: [Argument("notifications", .array(.dictionary(key: .string, value: .variant)))],
-                   documentation: "The history of a job, oldest first; \"\" = all jobs.",
-                   deferred: { [unowned self] call, reply in
-                       self.getNotifications(call.string(0), reply: reply)
-                   }),
-            Method("GetDoNotDisturb", out: [Argument("active", .boolean), Argument("source", .string)],
-                   documentation: "Whether Do Not Disturb is on, and which source decided (gnome, kde, dunst, …, none).") { [unowned self] _ in
+            Method(TrainBell1.getNotifications, deferred: { [unowned self] _, reply, id in
+                self.getNotifications(id, reply: reply)
+            }),
+            Method(TrainBell1.getDoNotDisturb) { [unowned self] _ in
                 // A source without change signals (mako 1.7) is read now, so the answer is current.
                 self.doNotDisturb.refresh()
-                return [.boolean(self.notifier.doNotDisturb.active), .string(self.notifier.doNotDisturb.source)]
+                return DoNotDisturbReply(active: self.notifier.doNotDisturb.active, source: self.notifier.doNotDisturb.source)
             },
-            Method("Reload", documentation: "Re-reads the configuration file (also on SIGHUP).") { [unowned self] _ in
+            Method(TrainBell1.reload) { [unowned self] _ in
                 try self.guarded { () throws(TrainBellError) in
                     try (self.reload?() ?? .success(())).get()
-                    return []
+                    return NoResult()
                 }
             },
         ], properties: [
@@ -194,14 +167,7 @@ final class BusInterface {
     }
 
     /// Runs a handler, mapping domain errors to D-Bus errors (the one table is `TrainBellError.busError`).
-    func guarded(_ body: () throws(TrainBellError) -> [DBusValue]) throws(BusError) -> [DBusValue] {
+    func guarded<Result>(_ body: () throws(TrainBellError) -> Result) throws(BusError) -> Result {
         do { return try body() } catch { throw error.busError }
     }
-}
-
-extension MethodCall {
-    // The dispatcher checked the signature before the handler runs: these read arguments of known types.
-    func string(_ index: Int) -> String { arguments.indices.contains(index) ? arguments[index].stringValue ?? "" : "" }
-    func uint64(_ index: Int) -> UInt64 { arguments.indices.contains(index) ? UInt64(dbusValue: arguments[index]) ?? 0 : 0 }
-    func double(_ index: Int) -> Double { arguments.indices.contains(index) ? arguments[index].doubleValue ?? 0 : 0 }
 }

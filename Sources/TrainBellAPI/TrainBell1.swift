@@ -1,0 +1,86 @@
+import DBus
+
+/// The names of trainbelld on the bus (DESIGN.md section 3), spelled here only.
+public enum TrainBellBus {
+    public static let name: BusName = "org.trainbell.TrainBell1"
+    public static let path: ObjectPath = "/org/trainbell/TrainBell1"
+    public static let interface: InterfaceName = "org.trainbell.TrainBell1"
+    public static let jobInterface: InterfaceName = "org.trainbell.TrainBell1.Job"
+    /// Job objects are `/org/trainbell/TrainBell1/job/<id escaped as a bus label>`.
+    public static let jobRoot: ObjectPath = "/org/trainbell/TrainBell1/job"
+}
+
+/// `GetDoNotDisturb`'s answer.
+public struct DoNotDisturbReply: BusResult, Equatable {
+    public var active: Bool
+    public var source: String
+    public init(active: Bool, source: String) {
+        self.active = active
+        self.source = source
+    }
+    public static var types: [DBusType] { [.boolean, .string] }
+    public init(replyValues: [DBusValue]) throws(BusError) {
+        guard replyValues.count == 2 else { throw BusError(.invalidArgs, "GetDoNotDisturb answers (bs), got \(replyValues.count) values") }
+        active = try replyValues[0].decode(Bool.self, what: "active")
+        source = try replyValues[1].decode(String.self, what: "source")
+    }
+    public var replyValues: [DBusValue] { [.boolean(active), .string(source)] }
+}
+
+/// `CheckAppId`'s answer.
+public struct AppIDCheck: BusResult, Equatable {
+    public var installed: Bool
+    public var suggestions: [String]
+    public init(installed: Bool, suggestions: [String]) {
+        self.installed = installed
+        self.suggestions = suggestions
+    }
+    public static var types: [DBusType] { [.boolean, .array(.string)] }
+    public init(replyValues: [DBusValue]) throws(BusError) {
+        guard replyValues.count == 2 else { throw BusError(.invalidArgs, "CheckAppId answers (bas), got \(replyValues.count) values") }
+        installed = try replyValues[0].decode(Bool.self, what: "installed")
+        suggestions = try replyValues[1].decode([String].self, what: "suggestions")
+    }
+    public var replyValues: [DBusValue] { [.boolean(installed), .array(.string, suggestions.map { .string($0) })] }
+}
+
+/// The methods of `org.trainbell.TrainBell1` (DESIGN.md section 3), one typed descriptor each.
+public enum TrainBell1 {
+    public typealias Options = [String: DBusValue]
+
+    public static let startJob = BusMethod<Single<ObjectPath>, String, String, UInt64, Options>(
+        "StartJob", arguments: ["id", "title", "total_steps", "options"], results: ["job"],
+        documentation: "A new run of id: milestones start over (history is kept). options: app-id (s), milestones (au, 1..100), icon (s).")
+    public static let reportProgress = BusMethod<NoResult, String, UInt64, UInt64>(
+        "ReportProgress", arguments: ["id", "current_step", "total_steps"], noReply: true,
+        documentation: "Progress of a run; total_steps 0 keeps the known total. An unknown id starts a job titled by its id. Cheap: may be called every step, also without waiting for a reply.")
+    public static let reportError = BusMethod<Single<UInt64>, String, String, String, String>(
+        "ReportError", arguments: ["id", "message", "error_type", "urgency"], results: ["record"],
+        documentation: "An error: always shown, even in Do Not Disturb. urgency \"\" = from the error type (oom_error, cuda_error, system_crash critical; loss_divergence, gradient_explosion, data_error high). The record is 0 when the history could not keep it (a full disk, say): the notification still goes out, and HistoryState says why.")
+    public static let reportWarning = BusMethod<Single<UInt64>, String, String>(
+        "ReportWarning", arguments: ["id", "message"], results: ["record"],
+        documentation: "A warning (respects Do Not Disturb). The record is 0 when the history could not keep it (a full disk, say): the notification still goes out, and HistoryState says why.")
+    public static let completeJob = BusMethod<Single<UInt64>, String, String>(
+        "CompleteJob", arguments: ["id", "message"], results: ["record"],
+        documentation: "Ends a run (early stopping…). Returns the completion record, or 0 when 100 % was already notified or the history could not keep it.")
+    public static let cancelJob = BusMethod<NoResult, String>(
+        "CancelJob", arguments: ["id"],
+        documentation: "Ends a run without a notification; its launcher progress is removed.")
+    public static let send = BusMethod<Single<UInt32>, String, String, Options>(
+        "Send", arguments: ["summary", "body", "options"], results: ["server_id"],
+        documentation: "A notification of the caller's own, through the same policy (notify-send style). options: urgency (s), expire-timeout (i), app-name (s), icon (s), category (s), actions (as), hints (a{sv}), replace-id (u), job (s), transient (b). Returns the server's id, 0 when not shown.")
+    public static let setProgress = BusMethod<NoResult, String, Double>(
+        "SetProgress", arguments: ["app_id", "value"],
+        documentation: "Launcher progress of an app without jobs: 0.0-0.99 shows progress, 1.0 completes (flash, then removed), -1 removes.")
+    public static let checkAppID = BusMethod<AppIDCheck, String>(
+        "CheckAppId", arguments: ["app_id"], results: ["installed", "suggestions"],
+        documentation: "Whether a desktop file is installed for app_id (docks show nothing for an id without one), and when not the installed ids closest to it.")
+    public static let getNotifications = BusMethod<Single<[[String: DBusValue]]>, String>(
+        "GetNotifications", arguments: ["id"], results: ["notifications"],
+        documentation: "The history of a job, oldest first; \"\" = all jobs.")
+    public static let getDoNotDisturb = BusMethod<DoNotDisturbReply>(
+        "GetDoNotDisturb", arguments: [], results: ["active", "source"],
+        documentation: "Whether Do Not Disturb is on, and which source decided (gnome, kde, dunst, …, none).")
+    public static let reload = BusMethod<NoResult>(
+        "Reload", arguments: [], documentation: "Re-reads the configuration file (also on SIGHUP).")
+}

@@ -41,7 +41,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "trainbell",
-            dependencies: ["DBus", "TrainBellCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["DBus", "TrainBellAPI", "TrainBellCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .executableTarget(
             name: "trainbelld",

@@ -75,7 +75,7 @@ public enum TrainBell1 {
     public static let checkAppID = BusMethod<AppIDCheck, String>(
         "CheckAppId", arguments: ["app_id"], results: ["installed", "suggestions"],
         documentation: "Whether a desktop file is installed for app_id (docks show nothing for an id without one), and when not the installed ids closest to it.")
-    public static let getNotifications = BusMethod<Single<[[String: DBusValue]]>, String>(
+    public static let getNotifications = BusMethod<Single<[VarDict]>, String>(
         "GetNotifications", arguments: ["id"], results: ["notifications"],
         documentation: "The history of a job, oldest first; \"\" = all jobs.")
     public static let getDoNotDisturb = BusMethod<DoNotDisturbReply>(
@@ -83,4 +83,27 @@ public enum TrainBell1 {
         documentation: "Whether Do Not Disturb is on, and which source decided (gnome, kde, dunst, …, none).")
     public static let reload = BusMethod<NoResult>(
         "Reload", arguments: [], documentation: "Re-reads the configuration file (also on SIGHUP).")
+}
+
+/// An `a{sv}` in the order it came (a notification record: its fields as the daemon wrote them, so
+/// that `trainbell history --json` prints them in that order).
+public struct VarDict: DBusRepresentable, Sendable, Equatable {
+    public var entries: [(key: String, value: DBusValue)]
+    public init(_ entries: [(key: String, value: DBusValue)]) { self.entries = entries }
+    public static var dbusType: DBusType { .dictionary(key: .string, value: .variant) }
+    public var dbusValue: DBusValue { .vardict(entries.map { ($0.key, $0.value) }) }
+    public init?(dbusValue: DBusValue) {
+        guard case .dictionary(.string, .variant, let items) = dbusValue.unwrapped else { return nil }
+        var entries: [(key: String, value: DBusValue)] = []
+        for item in items {
+            guard case .string(let key) = item.key else { return nil }
+            entries.append((key, item.value.unwrapped))
+        }
+        self.entries = entries
+    }
+    /// The value of `key` (variants looked through), nil when absent.
+    public subscript(key: String) -> DBusValue? { entries.first { $0.key == key }?.value.unwrapped }
+    public static func == (a: VarDict, b: VarDict) -> Bool {
+        a.entries.count == b.entries.count && zip(a.entries, b.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
 }

@@ -102,7 +102,7 @@ public struct TrainBellClient: Sendable {
     }
 
     /// `GetNotifications`: the history of job `id`, "" for all jobs.
-    public func notifications(of id: String = "", timeout: Double = 25) throws(BusError) -> [[String: DBusValue]] {
+    public func notifications(of id: String = "", timeout: Double = 25) throws(BusError) -> [VarDict] {
         try call(TrainBell1.getNotifications, id, timeout: timeout).value
     }
 }

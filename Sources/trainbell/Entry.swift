@@ -1,6 +1,7 @@
 import ArgumentParser
 import DBus
 import Glibc
+import TrainBellAPI
 
 /// The program's entry: `send` and `progress`, which scripts call in loops, run without building
 /// ArgumentParser's command tree (its reflection over every subcommand costs more than the call
@@ -51,8 +52,11 @@ extension ProgressCommand {
         guard positionals.count == 2, let step = UInt64(positionals[1]) else { return nil }
         do {
             let service = try Service.connect()
-            let args: [DBusValue] = [.string(positionals[0]), .uint64(step), .uint64(total)]
-            if wait { try service.call("ReportProgress", args) } else { try service.callNoReply("ReportProgress", args) }
+            if wait {
+                try service.call(TrainBell1.reportProgress, positionals[0], step, total)
+            } else {
+                try service.callNoReply(TrainBell1.reportProgress, positionals[0], step, total)
+            }
             return 0
         } catch let failure as Failure {
             printError("trainbell: \(failure.message)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DBus
+import TrainBellAPI
 
 /// `trainbell start`: `StartJob`.
 struct StartCommand: ParsableCommand {
@@ -46,13 +47,12 @@ struct StartCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            var options: [(String, DBusValue)] = []
-            if let appID { options.append(("app-id", .string(appID))) }
-            if let m = try parsedMilestones() { options.append(("milestones", .array(.uint32, m.map { .uint32($0) }))) }
-            if let icon { options.append(("icon", .string(icon))) }
+            var options: TrainBell1.Options = [:]
+            if let appID { options["app-id"] = .variant(.string(appID)) }
+            if let m = try parsedMilestones() { options["milestones"] = .variant(.array(.uint32, m.map { .uint32($0) })) }
+            if let icon { options["icon"] = .variant(.string(icon)) }
             let service = try Service.connect()
-            let reply = try service.call("StartJob", [.string(job), .string(title), .uint64(total), .vardict(options)])
-            print(reply.first?.objectPathValue?.rawValue ?? "")
+            print(try service.call(TrainBell1.startJob, job, title, total, options).value.rawValue)
             if let appID { warnIfNotInstalled(appID, service: service) }
         }
     }
@@ -80,8 +80,11 @@ struct ProgressCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let service = try Service.connect()
-            let args: [DBusValue] = [.string(job), .uint64(step), .uint64(total)]
-            if wait { try service.call("ReportProgress", args) } else { try service.callNoReply("ReportProgress", args) }
+            if wait {
+                try service.call(TrainBell1.reportProgress, job, step, total)
+            } else {
+                try service.callNoReply(TrainBell1.reportProgress, job, step, total)
+            }
         }
     }
 }
@@ -120,9 +123,7 @@ struct ErrorCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let reply = try Service.connect().call("ReportError", [.string(job), .string(resolvedMessage(message)),
-                                                                   .string(errorType), .string(urgency)])
-            if let id = reply.first?.integerValue { print(id) }
+            print(try Service.connect().call(TrainBell1.reportError, job, resolvedMessage(message), errorType, urgency).value)
         }
     }
 }
@@ -139,8 +140,7 @@ struct WarnCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let reply = try Service.connect().call("ReportWarning", [.string(job), .string(resolvedMessage(message))])
-            if let id = reply.first?.integerValue { print(id) }
+            print(try Service.connect().call(TrainBell1.reportWarning, job, resolvedMessage(message)).value)
         }
     }
 }
@@ -159,8 +159,7 @@ struct CompleteCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let reply = try Service.connect().call("CompleteJob", [.string(job), .string(resolvedMessage(message))])
-            if let id = reply.first?.integerValue { print(id) }
+            print(try Service.connect().call(TrainBell1.completeJob, job, resolvedMessage(message)).value)
         }
     }
 }
@@ -173,15 +172,15 @@ struct CancelCommand: ParsableCommand {
     var job: String
 
     func run() throws {
-        try reporting { try Service.connect().call("CancelJob", [.string(job)]) }
+        try reporting { try Service.connect().call(TrainBell1.cancelJob, job) }
     }
 }
 
 /// One line on standard error when no dock can show `appID` (no desktop file for it where trainbelld
 /// runs), naming the closest installed ids; the job is started all the same (exit status 0).
 func warnIfNotInstalled(_ appID: String, service: Service) {
-    guard let reply = try? service.call("CheckAppId", [.string(appID)]), reply.first?.boolValue == false else { return }
-    let suggestions = reply.dropFirst().first?.arrayItems?.compactMap(\.stringValue) ?? []
+    guard let check = try? service.call(TrainBell1.checkAppID, appID), !check.installed else { return }
+    let suggestions = check.suggestions
     let hint = suggestions.isEmpty ? "" : "; did you mean \(suggestions.joined(separator: ", "))?"
     printError("trainbell: no desktop file is installed for app id '\(appID)', so no dock shows its progress\(hint)")
 }

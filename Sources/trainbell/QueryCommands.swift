@@ -1,5 +1,6 @@
 import ArgumentParser
 import DBus
+import TrainBellAPI
 
 /// `trainbell status`: jobs, Do Not Disturb, the notification server.
 struct StatusCommand: ParsableCommand {
@@ -82,8 +83,7 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let reply = try Service.connect().call("GetNotifications", [.string(job)])
-            var records = reply.first?.arrayItems ?? []
+            var records = try Service.connect().call(TrainBell1.getNotifications, job).value.map(\.dbusValue)
             if let limit, records.count > limit { records = Array(records.suffix(limit)) }
             if json {
                 print("[" + records.map(JSON.encode).joined(separator: ",") + "]")
@@ -111,9 +111,8 @@ struct DndCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let reply = try Service.connect().call("GetDoNotDisturb")
-            let on = reply.first?.boolValue ?? false
-            let source = reply.last?.stringValue ?? "none"
+            let reply = try Service.connect().call(TrainBell1.getDoNotDisturb)
+            let (on, source) = (reply.active, reply.source)
             print("Do Not Disturb is \(on ? "on" : "off") (source: \(source))")
             if on { print("Progress, completion and warnings are held back; errors are still shown.") }
         }

@@ -1,13 +1,14 @@
 import ArgumentParser
 import DBus
 import Glibc
+import TrainBellAPI
 
 /// The CLI's connection to trainbelld (`org.trainbell.TrainBell1` on the session bus).
 struct Service {
-    static let name: BusName = "org.trainbell.TrainBell1"
-    static let path: ObjectPath = "/org/trainbell/TrainBell1"
-    static let interface: InterfaceName = "org.trainbell.TrainBell1"
-    static let jobInterface: InterfaceName = "org.trainbell.TrainBell1.Job"
+    static let name = TrainBellBus.name
+    static let path = TrainBellBus.path
+    static let interface = TrainBellBus.interface
+    static let jobInterface = TrainBellBus.jobInterface
 
     /// Exit codes beyond ArgumentParser's (64 = bad usage).
     static let unavailable: Int32 = 69
@@ -41,6 +42,27 @@ struct Service {
         do {
             try connection.callNoReply(destination: Self.name, path: Self.path, interface: Self.interface,
                                        member: member, arguments)
+            connection.flush()
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// Calls a method of trainbelld through its typed descriptor (``TrainBell1``).
+    @discardableResult
+    func call<Result, each Value>(_ method: BusMethod<Result, repeat each Value>, _ arguments: repeat each Value,
+                                  timeout: Double = 25) throws -> Result {
+        do {
+            return try TrainBellClient(connection: connection).call(method, repeat each arguments, timeout: timeout)
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// Sends a method without waiting for an answer (errors are not seen).
+    func callNoReply<Result, each Value>(_ method: BusMethod<Result, repeat each Value>, _ arguments: repeat each Value) throws {
+        do {
+            try TrainBellClient(connection: connection).callNoReply(method, repeat each arguments)
             connection.flush()
         } catch {
             throw Self.failure(error)

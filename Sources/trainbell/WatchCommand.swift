@@ -1,6 +1,7 @@
 import ArgumentParser
 import DBus
 import Glibc
+import TrainBellAPI
 
 /// `trainbell watch`: the live stream of decisions and job changes (the seed's WebSocket stream, on D-Bus).
 struct WatchCommand: ParsableCommand {
@@ -68,7 +69,7 @@ struct WatchCommand: ParsableCommand {
                 fflush(nil)
             }
             // Make sure the daemon runs (activation) and say what is being watched.
-            _ = try service.call("GetDoNotDisturb")
+            _ = try service.call(TrainBell1.getDoNotDisturb)
             if !json { printError("Watching \(job.map { "job \($0)" } ?? "all jobs"); Ctrl-C stops.") }
             for signal in [SIGINT, SIGTERM] {
                 loop.addUnixSignal(signal) {

@@ -26,7 +26,7 @@ import TrainBellAPI
         try client.call(TrainBell1.setProgress, "org.example.App", 0.5)
         try client.call(TrainBell1.reload)
         let history = try client.notifications(of: "typed-1")
-        #expect(history.map { $0["type"]?.unwrapped.stringValue } == ["warning", "error"])
+        #expect(history.map { $0["type"]?.stringValue } == ["warning", "error"])
         try client.cancelJob("typed-1")
         _ = try client.startJob("typed-2", total: 10)
         #expect(try client.completeJob("typed-2", message: "early stop") > 0)

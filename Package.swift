@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// trainbell: training notifications for the Linux desktop.
-/// Layers (DESIGN.md section 2): CDBus/CGio/CSQLite -> DBus -> TrainBellCore -> TrainBellDesktop -> TrainBellDaemon -> executables.
+/// Layers (DESIGN.md section 2): CDBus/CGio/CSQLite -> DBus -> TrainBellAPI, TrainBellCore -> TrainBellDesktop -> TrainBellDaemon -> executables.
 let strict: [SwiftSetting] = [
     .unsafeFlags(["-warnings-as-errors"], .when(configuration: .debug)),
 ]

@@ -89,6 +89,9 @@ struct Failure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+/// MESSAGE, or standard input when it is `-`.
+func resolvedMessage(_ text: String) -> String { text == "-" ? readStandardInput() : text }
+
 /// Reads all of standard input (for MESSAGE `-`).
 func readStandardInput() -> String {
     var bytes: [UInt8] = []

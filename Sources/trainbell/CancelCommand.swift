@@ -1,0 +1,15 @@
+import ArgumentParser
+import DBus
+import TrainBellAPI
+
+/// `trainbell cancel`: `CancelJob`.
+struct CancelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "End a run without a notification.")
+
+    @Argument(help: "The job id.")
+    var job: String
+
+    func run() throws {
+        try reporting { try Service.connect().call(TrainBell1.cancelJob, job) }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import DBus
+import TrainBellAPI
+
+/// `trainbell progress`: `ReportProgress`, fire-and-forget unless `--wait`.
+struct ProgressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "progress",
+        abstract: "Report the step a run has reached (cheap: fine to call every step).",
+        discussion: "An unknown job is started with its id as title. Without --wait, errors are not reported back.")
+
+    @Argument(help: "The job id.")
+    var job: String
+
+    @Argument(help: "The step reached.")
+    var step: UInt64
+
+    @Option(help: "Steps in the run, when it changed or was not given to 'start' (0 = unchanged).")
+    var total: UInt64 = 0
+
+    @Flag(help: "Wait for the daemon's answer and report errors.")
+    var wait = false
+
+    func run() throws {
+        try reporting {
+            let service = try Service.connect()
+            if wait {
+                try service.call(TrainBell1.reportProgress, job, step, total)
+            } else {
+                try service.callNoReply(TrainBell1.reportProgress, job, step, total)
+            }
+        }
+    }
+}

@@ -26,8 +26,9 @@ struct ProgressBarLine: Sendable, Equatable {
     var trailer: [UInt8]
 
     /// The bar drawn in `line` (without escape sequences), if there is one.
-    init?(_ line: [UInt8]) {
-        if let bar = Self.tqdm(line) ?? Self.keras(line) {
+    /// `mayBeTqdm` false says the line has no `" ["` (see ``LineScreen``).
+    init?(_ line: [UInt8], mayBeTqdm: Bool = true) {
+        if let bar = (mayBeTqdm ? Self.tqdm(line) : nil) ?? Self.keras(line) {
             self = bar
         } else {
             return nil

@@ -83,7 +83,7 @@ final class BusInterface {
             Method("StartJob", in: [Argument("id", .string), Argument("title", .string), Argument("total_steps", .uint64),
                                     Argument("options", options)],
                    out: [Argument("job", .objectPath)],
-                   documentation: "A new run of id: milestones start over (history is kept). options: app-id (s), milestones (au, 1..100), icon (s).") { [unowned self] call in
+                   documentation: "A new run of id: milestones start over (history is kept). total_steps 0: not known yet (the first ReportProgress with a total sets it). options: app-id (s), milestones (au, 1..100), icon (s).") { [unowned self] call in
                 try self.guarded { () throws(TrainBellError) in
                     [.objectPath(try self.startJob(call.string(0), title: call.string(1),
                                                    total: call.uint64(2), options: OptionMap(call.arguments[3]),

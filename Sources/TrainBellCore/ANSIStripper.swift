@@ -83,7 +83,12 @@ enum ANSIStripper {
 
     /// Whether `line` holds a control character (C0 or DEL), 16 bytes at a time.
     static func hasControlBytes(_ line: [UInt8]) -> Bool {
-        line.withUnsafeBufferPointer { bytes in
+        line.withUnsafeBufferPointer { hasControlBytes($0) }
+    }
+
+    /// Whether `bytes` hold a control character (C0 or DEL), 16 bytes at a time.
+    static func hasControlBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        do {
             var index = 0
             let count = bytes.count
             if let base = bytes.baseAddress {

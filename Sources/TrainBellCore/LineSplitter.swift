@@ -25,6 +25,36 @@ struct LineSplitter: Sendable {
     /// stays linear and bounded).
     private(set) var copiedBytes = 0
 
+    /// Where the next line is.
+    enum Line: Equatable {
+        /// Whole inside the bytes read, at this range, and not too long: nothing was copied.
+        case within(Range<Int>)
+        /// In the storage handed over (`line`); whether it was cut.
+        case kept(isCut: Bool)
+    }
+
+    /// Reads `bytes` from `index` up to the end of the next line, moving
+    /// `index` past its break: a line that lies whole inside `bytes` is
+    /// only located; one that began in earlier bytes (or is too long) is
+    /// handed over in `line` (as ``nextLine(in:from:into:)``).
+    mutating func next(in bytes: UnsafeBufferPointer<UInt8>, from index: inout Int, into line: inout [UInt8]) -> Line? {
+        if afterCarriageReturn, index < bytes.count {
+            afterCarriageReturn = false
+            if bytes[index] == UInt8(ascii: "\n") { index += 1 }
+        }
+        guard index < bytes.count else { return nil }
+        if self.line.isEmpty, !isCut {
+            let end = Self.breakIndex(bytes, from: index)
+            if end < bytes.count, end - index <= Self.maximumLineLength {
+                let range = index..<end
+                afterCarriageReturn = bytes[end] == UInt8(ascii: "\r")
+                index = end + 1
+                return .within(range)
+            }
+        }
+        return nextLine(in: bytes, from: &index, into: &line).map { .kept(isCut: $0) }
+    }
+
     /// Reads `bytes` from `index` up to the end of the next line, moving
     /// `index` past its break. When a line ends there, its bytes replace
     /// those of `line` (whose storage the splitter reuses) and the result is

@@ -160,6 +160,9 @@ struct ProgressBarLine: Sendable, Equatable {
 
     // MARK: Keras
 
+    /// "━", Keras 3's bar.
+    private static let heavyHorizontal: [UInt8] = [0xE2, 0x94, 0x81]
+
     /// `  420/1000 ━━━━━━━━━━━━━━━━━━━━ 14s 41ms/step - loss: 0.4100` (Keras 3),
     /// `420/1000 [=====>....] - ETA: 14s - loss: 0.41` (Keras 2), and
     /// `420/Unknown 10s 24ms/step - loss: 0.41` (both, unknown length).
@@ -185,7 +188,7 @@ struct ProgressBarLine: Sendable, Equatable {
         }
         guard cursor < line.count, line[cursor] == 0x20 else { return nil }
         cursor += 1
-        let heavyHorizontal: [UInt8] = [0xE2, 0x94, 0x81]  // "━"
+        let heavyHorizontal = Self.heavyHorizontal
         if total != nil, line[cursor...].starts(with: heavyHorizontal) {
             while line[cursor...].starts(with: heavyHorizontal) { cursor += 3 }
         } else if total != nil, cursor < line.count, line[cursor] == UInt8(ascii: "[") {

@@ -18,7 +18,7 @@ struct RecentLineRing: Sendable {
     }
 
     /// Remembers `line` (already trimmed, not empty), forgetting the oldest when full.
-    mutating func remember(_ line: ArraySlice<UInt8>) {
+    mutating func remember<Line: Collection<UInt8>>(_ line: Line) {
         let kept = line.prefix(lineLength)
         let isCut = line.count > lineLength
         if slots.count < limit {

@@ -51,6 +51,7 @@ public struct TrainingOutputRecognizer: Sendable {
     /// Whether an error has been reported (pass it to ``classifyExit(status:signal:lastStderrLines:sawError:)``).
     public private(set) var sawError = false
 
+    private var screen = LineScreen()
     private var recent = RecentLineRing(limit: recentLineLimit, lineLength: recentLineLength)
     /// Descriptions of bars last found (not) auxiliary, so a redraw need not read them again.
     var auxiliaryDescriptions: (auxiliary: String?, training: String?) = (nil, nil)
@@ -75,8 +76,13 @@ public struct TrainingOutputRecognizer: Sendable {
         var line: [UInt8] = []
         swap(&line, &spareLine)
         var index = 0
-        while let isCut = splitter.nextLine(in: bytes, from: &index, into: &line) {
-            process(line, isCut: isCut)
+        while let next = splitter.next(in: bytes, from: &index, into: &line) {
+            switch next {
+            case .within(let range):
+                process(UnsafeBufferPointer(rebasing: bytes[range]), isCut: false)
+            case .kept(let isCut):
+                line.withUnsafeBufferPointer { process($0, isCut: isCut) }
+            }
         }
         swap(&line, &spareLine)
     }
@@ -86,7 +92,7 @@ public struct TrainingOutputRecognizer: Sendable {
     public mutating func finish() -> [TrainingObservation] {
         var line: [UInt8] = []
         if let isCut = splitter.finish(into: &line) {
-            process(line, isCut: isCut)
+            line.withUnsafeBufferPointer { process($0, isCut: isCut) }
         }
         for traceback in tracebacks {
             report(traceback)
@@ -97,26 +103,48 @@ public struct TrainingOutputRecognizer: Sendable {
 
     // MARK: Lines
 
-    private mutating func process(_ raw: [UInt8], isCut: Bool) {
-        let stripped = ANSIStripper.strip(raw)
-        let line = stripped.text
-        guard !isCut else {
-            // Too long to be anything the recognizer reads; still what the user saw last.
+    /// Reads one line of raw output (without its break).
+    private mutating func process(_ raw: UnsafeBufferPointer<UInt8>, isCut: Bool) {
+        guard !isCut, !ANSIStripper.hasControlBytes(raw) else {
+            let stripped = ANSIStripper.strip(Array(raw))
+            guard !isCut else {
+                // Too long to be anything the recognizer reads; still what the user saw last.
+                rememberRecent(stripped.text)
+                return
+            }
+            let verdict = screen.screen(stripped.text)
+            process(stripped.text, cursorUpMoves: stripped.cursorUpMoves, verdict: verdict)
+            return
+        }
+        let verdict = screen.screen(raw)
+        if !verdict.mayHoldPhrase, !verdict.hasMeterBracket, tracebacks.isEmpty, !Self.mayBeKerasDictOrEpoch(raw) {
+            // An ordinary line of text: no bar, dict, warning, traceback, error or epoch in it.
+            let trimmed = Self.trimmingSpaces(raw)
+            if !trimmed.isEmpty { recent.remember(trimmed) }
+            return
+        }
+        process(Array(raw), cursorUpMoves: 0, verdict: verdict)
+    }
+
+    /// Reads one line without escape sequences, as ``LineScreen`` judged it.
+    private mutating func process(_ line: [UInt8], cursorUpMoves: Int, verdict: LineScreen.Verdict) {
+        if !verdict.mayHoldPhrase, !verdict.hasMeterBracket, tracebacks.isEmpty,
+            !line.withUnsafeBufferPointer({ Self.mayBeKerasDictOrEpoch($0) })
+        {
             rememberRecent(line)
             return
         }
-        let screen = LineScreen(line)
-        let bar = ProgressBarLine(line, mayBeTqdm: screen.hasMeterBracket)
+        let bar = ProgressBarLine(line, mayBeTqdm: verdict.hasMeterBracket)
         let dictionary = bar == nil ? PythonLogDictionary(line) : nil
-        let warning = bar == nil && dictionary == nil && screen.mayHoldPhrase ? PythonWarning(line) : nil
+        let warning = bar == nil && dictionary == nil && verdict.mayHoldPhrase ? PythonWarning(line) : nil
         if bar == nil { rememberRecent(line) }
         if readIntoTraceback(line, isOtherOutput: bar != nil || dictionary != nil || warning != nil) {
             return
         }
         if let bar {
-            handle(bar, isNested: stripped.cursorUpMoves > 0)
+            handle(bar, isNested: cursorUpMoves > 0)
         }
-        if screen.mayHoldPhrase, let headerStart = line.firstIndex(of: PythonTraceback.header) {
+        if verdict.mayHoldPhrase, let headerStart = line.firstIndex(of: PythonTraceback.header) {
             if tracebacks.count >= Self.maximumOpenTracebacks {
                 report(tracebacks.removeFirst())
             }
@@ -132,12 +160,35 @@ public struct TrainingOutputRecognizer: Sendable {
         } else if bar == nil {
             readEpochHeader(line)
         }
-        if screen.mayHoldPhrase, dictionary == nil, warning == nil,
+        if verdict.mayHoldPhrase, dictionary == nil, warning == nil,
             let type = ErrorLineClassifier.errorType(lowercased: line.asciiLowercased)
         {
             let message = Self.message(line)
             reportOnce(type: type, message: message, details: message)
         }
+    }
+
+    /// Whether `line` may be a Keras bar (a digit first), a log dict (`}` last) or Keras's
+    /// `Epoch k/N`: what the recognizer reads in a line that ``LineScreen`` passes nothing in.
+    static func mayBeKerasDictOrEpoch(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let trimmed = trimmingSpaces(line)
+        guard let last = trimmed.last else { return false }
+        if last == UInt8(ascii: "}") || trimmed.starts(with: epochWord) { return true }
+        // Keras: spaces, digits, a slash.
+        var index = 0
+        while index < line.count, line[index] == 0x20 { index += 1 }
+        let digits = index
+        while index < line.count, line[index].isASCIIDigit { index += 1 }
+        return index > digits && index < line.count && line[index] == UInt8(ascii: "/")
+    }
+
+    /// `bytes` without spaces and tabs at either end.
+    static func trimmingSpaces(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return bytes[start..<end]
     }
 
     /// Gives `line` to the traceback it belongs to, if any; whether it was

@@ -123,9 +123,11 @@ import Testing
         #expect(run.stdout == "early\n")
         // Only now may the background process write.
         try "".write(toFile: go, atomically: true, encoding: .utf8)
+        // The shell creates the file, then writes its one line: wait for the line.
+        func written() -> String? { (try? String(contentsOfFile: result, encoding: .utf8)).flatMap { $0.hasSuffix("\n") ? $0 : nil } }
         let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: result) && Date() < deadline { usleep(10_000) }
-        #expect((try? String(contentsOfFile: result, encoding: .utf8)) == "refused\n")
+        while written() == nil && Date() < deadline { usleep(10_000) }
+        #expect(written() == "refused\n")
     }
 
     /// With a bar of unknown length, StartJob used to wait for the command's end, so --title and

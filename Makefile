@@ -42,7 +42,7 @@ TEST_PACKAGES  := python3 python3-pip dbus-daemon libglib2.0-bin libxml2-utils d
 # make bench-install compiles a minimal C libdbus service and its clients, and counts system calls.
 BENCH_PACKAGES := gcc libc6-dev strace
 
-.PHONY: all build deps deps-test test demo bench bench-cli bench-history bench-install install install-build uninstall clean help
+.PHONY: all build deps deps-test test demo bench bench-cli bench-run bench-history bench-install install install-build uninstall clean help
 
 all: build
 
@@ -52,7 +52,7 @@ help:
 	@echo "make build    debug build"
 	@echo "make install  release build, installed under PREFIX (default /usr/local; PREFIX=~/.local for yourself), DESTDIR honoured"
 	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
-	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost, CLI start-up (bench-cli)"
+	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost, CLI start-up (bench-cli), output through trainbell run (bench-run)"
 	@echo "make bench-history  figures of a large history: GetNotifications and ping waits on 200 MiB, the file after 800 errors of 1 MiB"
 	@echo "make clean    remove build folders"
 	@echo "make fuzz     the output parser of trainbell run under libFuzzer for FUZZ_SECONDS (default 300)"
@@ -143,12 +143,13 @@ demo: deps-test
 	$$($(SWIFT) build --show-bin-path)/trainbell-demo
 
 # Figures, not assertions: ReportProgress per call (blocking and no-reply), daemon memory; CLI start-up
-# (bench-cli); last bench-install, which ends with the table of issue 10. Every part runs the release
+# (bench-cli); MB/s through trainbell run against cat | cat (bench-run); last bench-install, which ends with the table of issue 10. Every part runs the release
 # build make install ships (one scratch folder, one release build).
 bench: deps-test install-build
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
 	$(RELEASE_BIN)/trainbell-bench
 	$(MAKE) --no-print-directory bench-cli
+	$(MAKE) --no-print-directory bench-run
 	$(MAKE) --no-print-directory bench-install
 
 # A large history: GetNotifications("") on 200 MiB of errors with the longest Peer.Ping wait meanwhile,
@@ -164,6 +165,12 @@ bench-cli: deps-test install-build
 	$(call apt_install,hyperfine time)
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
 	$(RELEASE_BIN)/trainbell-bench cli $(CURDIR)/$(RELEASE_BIN)/trainbell
+
+# MB/s through `trainbell run -- cat FILE` against `cat FILE | cat` on the same 50 MiB in the same run,
+# for a training log and for random bytes, with trainbelld on a private bus; the release build make install ships.
+bench-run: deps-test install-build
+	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
+	$(RELEASE_BIN)/trainbell-bench run $(CURDIR)/$(RELEASE_BIN)/trainbell
 
 # The installed trainbelld: the first call that activates it, against a minimal C libdbus service
 # activated the same way on the same private bus; then wake-ups, CPU time and memory over 10 s idle;

@@ -115,6 +115,33 @@ public final class Connection: @unchecked Sendable {
     /// Writes everything queued to the socket.
     public func flush() { dbus_connection_flush(raw) }
 
+    /// Whether messages sent are still queued here, not yet written to the socket (the bus has
+    /// not read them: it is slow, stopped, or the connection is backed up).
+    public var hasMessagesToSend: Bool { dbus_connection_has_messages_to_send(raw) != 0 }
+
+    /// Writes what is queued, waiting at most `timeout` seconds for the socket to take it (`flush`
+    /// waits for as long as it takes); returns whether everything was written. Reads what arrives
+    /// meanwhile into the incoming queue without dispatching it. Not while the connection's
+    /// `MainLoop` runs on another thread.
+    @discardableResult
+    public func flush(timeout: Double) -> Bool {
+        let deadline = Self.monotonicSeconds() + max(0, timeout)
+        while hasMessagesToSend {
+            guard isConnected, dbus_connection_get_is_connected(raw) != 0 else { return false }
+            let remaining = deadline - Self.monotonicSeconds()
+            guard remaining > 0 else { return false }
+            let ms = Int32(min(remaining * 1000, 1000).rounded(.up))
+            guard dbus_connection_read_write(raw, ms) != 0 else { return false }
+        }
+        return true
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     /// Calls a method and waits for the reply at most `timeout` seconds; an error reply is thrown.
     public func call(_ message: Message, timeout: Double = 25) throws(BusError) -> Message {
         var error = DBusError()

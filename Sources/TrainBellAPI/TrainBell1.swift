@@ -50,7 +50,7 @@ public enum TrainBell1 {
 
     public static let startJob = BusMethod<Single<ObjectPath>, String, String, UInt64, Options>(
         "StartJob", arguments: ["id", "title", "total_steps", "options"], results: ["job"],
-        documentation: "A new run of id: milestones start over (history is kept). options: app-id (s), milestones (au, 1..100), icon (s).")
+        documentation: "A new run of id: milestones start over (history is kept). total_steps 0: not known yet (the first ReportProgress with a total sets it). options: app-id (s), milestones (au, 1..100), icon (s).")
     public static let reportProgress = BusMethod<NoResult, String, UInt64, UInt64>(
         "ReportProgress", arguments: ["id", "current_step", "total_steps"], noReply: true,
         documentation: "Progress of a run; total_steps 0 keeps the known total. An unknown id starts a job titled by its id. Cheap: may be called every step, also without waiting for a reply.")

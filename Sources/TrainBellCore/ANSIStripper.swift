@@ -22,7 +22,7 @@ enum ANSIStripper {
 
     /// `line` without escape sequences and control characters.
     static func strip(_ line: [UInt8]) -> Result {
-        guard line.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+        guard hasControlBytes(line) else {
             return Result(text: line, cursorUpMoves: 0)
         }
         var text: [UInt8] = []
@@ -79,5 +79,33 @@ enum ANSIStripper {
             }
         }
         return Result(text: text, cursorUpMoves: moves)
+    }
+
+    /// Whether `line` holds a control character (C0 or DEL), 16 bytes at a time.
+    static func hasControlBytes(_ line: [UInt8]) -> Bool {
+        line.withUnsafeBufferPointer { hasControlBytes($0) }
+    }
+
+    /// Whether `bytes` hold a control character (C0 or DEL), 16 bytes at a time.
+    static func hasControlBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        do {
+            var index = 0
+            let count = bytes.count
+            if let base = bytes.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                let space = SIMD16<UInt8>(repeating: 0x20)
+                let delete = SIMD16<UInt8>(repeating: 0x7F)
+                while index + 16 <= count {
+                    let block = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+                    if any((block .< space) .| (block .== delete)) { return true }
+                    index += 16
+                }
+            }
+            while index < count {
+                if bytes[index] < 0x20 || bytes[index] == 0x7F { return true }
+                index += 1
+            }
+            return false
+        }
     }
 }

@@ -69,3 +69,10 @@ extension UInt8 {
     /// Whether the byte is an ASCII digit.
     var isASCIIDigit: Bool { (0x30...0x39).contains(self) }
 }
+
+extension String.UTF8View {
+    /// Whether the text holds `word` (given in lower case), ASCII letter case ignored.
+    func asciiCaseInsensitiveContains(_ word: String) -> Bool {
+        Array(self).asciiLowercased.contains(Array(word.utf8))
+    }
+}

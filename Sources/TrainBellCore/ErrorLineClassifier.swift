@@ -68,6 +68,11 @@ enum ErrorLineClassifier {
         Array($0.utf8)
     }
 
+    /// Every phrase looked for anywhere in a line (``LineScreen`` passes
+    /// only the lines that may hold one).
+    static let searchedPhrases: [[UInt8]] =
+        rules.flatMap(\.phrases) + overflowMarkers + [Array("monitored metric".utf8)]
+
     /// The error type `line` reports, if any. `lowercased` is the line in
     /// ASCII lower case.
     static func errorType(lowercased: [UInt8]) -> String? {

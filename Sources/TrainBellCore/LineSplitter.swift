@@ -3,47 +3,120 @@
 ///
 /// `\r\n` is one line break (a pseudo-terminal turns every `\n` into
 /// `\r\n`), so a blank line stays one blank line. A line longer than
-/// ``maximumLineLength`` keeps its first bytes; the rest, up to the next
-/// break, is dropped, so memory stays bounded whatever the input.
+/// ``maximumLineLength`` is *cut*: its first bytes are kept, the rest, up to
+/// the next break, is only scanned for that break, so memory and work stay
+/// bounded whatever the input.
+///
+/// Cheap per byte: breaks are found 16 bytes at a time, and each byte of a
+/// line is copied once (a whole run at a time), never re-scanned when more
+/// chunks arrive.
 struct LineSplitter: Sendable {
-    /// The most bytes kept of one line.
-    static let maximumLineLength = 64 * 1024
+    /// The most bytes kept of one line: longer than any progress bar, log
+    /// dict, warning or traceback line a training prints.
+    static let maximumLineLength = 8 * 1024
 
+    /// The kept bytes of the line being read.
     private var line: [UInt8] = []
+    /// Whether the line being read is longer than ``maximumLineLength``.
+    private var isCut = false
     private var afterCarriageReturn = false
 
-    /// The lines that `bytes` complete, in order, without their breaks.
-    mutating func split(_ bytes: some Collection<UInt8>) -> [[UInt8]] {
-        var lines: [[UInt8]] = []
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\n"):
-                if afterCarriageReturn {
-                    afterCarriageReturn = false
-                } else {
-                    lines.append(takeLine())
-                }
-            case UInt8(ascii: "\r"):
-                lines.append(takeLine())
-                afterCarriageReturn = true
-            default:
-                afterCarriageReturn = false
-                if line.count < Self.maximumLineLength {
-                    line.append(byte)
-                }
+    /// How many bytes were copied into lines so far (tests check that work
+    /// stays linear and bounded).
+    private(set) var copiedBytes = 0
+
+    /// Where the next line is.
+    enum Line: Equatable {
+        /// Whole inside the bytes read, at this range, and not too long: nothing was copied.
+        case within(Range<Int>)
+        /// In the storage handed over (`line`); whether it was cut.
+        case kept(isCut: Bool)
+    }
+
+    /// Reads `bytes` from `index` up to the end of the next line, moving
+    /// `index` past its break: a line that lies whole inside `bytes` is
+    /// only located; one that began in earlier bytes (or is too long) is
+    /// handed over in `line` (as ``nextLine(in:from:into:)``).
+    mutating func next(in bytes: UnsafeBufferPointer<UInt8>, from index: inout Int, into line: inout [UInt8]) -> Line? {
+        if afterCarriageReturn, index < bytes.count {
+            afterCarriageReturn = false
+            if bytes[index] == UInt8(ascii: "\n") { index += 1 }
+        }
+        guard index < bytes.count else { return nil }
+        if self.line.isEmpty, !isCut {
+            let end = Self.breakIndex(bytes, from: index)
+            if end < bytes.count, end - index <= Self.maximumLineLength {
+                let range = index..<end
+                afterCarriageReturn = bytes[end] == UInt8(ascii: "\r")
+                index = end + 1
+                return .within(range)
             }
         }
-        return lines
+        return nextLine(in: bytes, from: &index, into: &line).map { .kept(isCut: $0) }
     }
 
-    /// The unterminated last line, if the stream ended inside one.
-    mutating func finish() -> [UInt8]? {
+    /// Reads `bytes` from `index` up to the end of the next line, moving
+    /// `index` past its break. When a line ends there, its bytes replace
+    /// those of `line` (whose storage the splitter reuses) and the result is
+    /// whether it was cut; nil when the bytes end inside a line (`index` is
+    /// then `bytes.count`).
+    mutating func nextLine(in bytes: UnsafeBufferPointer<UInt8>, from index: inout Int, into line: inout [UInt8]) -> Bool? {
+        let count = bytes.count
+        if afterCarriageReturn, index < count {
+            afterCarriageReturn = false
+            if bytes[index] == UInt8(ascii: "\n") { index += 1 }
+        }
+        guard index < count else { return nil }
+        let end = Self.breakIndex(bytes, from: index)
+        keep(UnsafeBufferPointer(rebasing: bytes[index..<end]))
+        guard end < count else {
+            index = count
+            return nil
+        }
+        afterCarriageReturn = bytes[end] == UInt8(ascii: "\r")
+        index = end + 1
+        return take(into: &line)
+    }
+
+    /// The unterminated last line, if the stream ended inside one (as ``nextLine(in:from:into:)``).
+    mutating func finish(into line: inout [UInt8]) -> Bool? {
         afterCarriageReturn = false
-        return line.isEmpty ? nil : takeLine()
+        return self.line.isEmpty && !isCut ? nil : take(into: &line)
     }
 
-    private mutating func takeLine() -> [UInt8] {
-        defer { line.removeAll(keepingCapacity: true) }
-        return line
+    private mutating func keep(_ run: UnsafeBufferPointer<UInt8>) {
+        guard !run.isEmpty else { return }
+        let room = Self.maximumLineLength - line.count
+        if run.count > room { isCut = true }
+        guard room > 0 else { return }
+        let kept = UnsafeBufferPointer(rebasing: run.prefix(room))
+        line.append(contentsOf: kept)
+        copiedBytes += kept.count
+    }
+
+    private mutating func take(into other: inout [UInt8]) -> Bool {
+        other.removeAll(keepingCapacity: true)
+        swap(&other, &line)
+        defer { isCut = false }
+        return isCut
+    }
+
+    /// The index of the first `\n` or `\r` at or after `start`, or `bytes.count`.
+    @inline(__always)
+    static func breakIndex(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        let count = bytes.count
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let newline = SIMD16<UInt8>(repeating: UInt8(ascii: "\n"))
+            let carriageReturn = SIMD16<UInt8>(repeating: UInt8(ascii: "\r"))
+            while index + 16 <= count {
+                let block = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+                if any((block .== newline) .| (block .== carriageReturn)) { break }
+                index += 16
+            }
+        }
+        while index < count, bytes[index] != UInt8(ascii: "\n"), bytes[index] != UInt8(ascii: "\r") { index += 1 }
+        return index
     }
 }

@@ -18,13 +18,21 @@ extension ProgressBarLine {
 
     /// Whether the bar is of work around the training rather than the
     /// training itself (by its description's first words or its unit).
-    var isAuxiliary: Bool {
+    var isAuxiliary: Bool { hasAuxiliaryDescription || hasAuxiliaryRate }
+
+    /// Whether the description's first words are of work around the training.
+    var hasAuxiliaryDescription: Bool {
         let description = description.lowercased()
         for word in Self.auxiliaryDescriptions where description.hasPrefix(word) {
             let rest = description.dropFirst(word.count)
             if rest.first.map({ !$0.isLetter }) ?? true { return true }
         }
-        return Self.auxiliaryRateSuffixes.contains { suffix in
+        return false
+    }
+
+    /// Whether the rate counts bytes or dataset examples.
+    var hasAuxiliaryRate: Bool {
+        Self.auxiliaryRateSuffixes.contains { suffix in
             rate.count >= suffix.count && rate[(rate.count - suffix.count)...].elementsEqual(suffix)
         }
     }

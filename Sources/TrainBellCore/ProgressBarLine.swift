@@ -26,8 +26,9 @@ struct ProgressBarLine: Sendable, Equatable {
     var trailer: [UInt8]
 
     /// The bar drawn in `line` (without escape sequences), if there is one.
-    init?(_ line: [UInt8]) {
-        if let bar = Self.tqdm(line) ?? Self.keras(line) {
+    /// `mayBeTqdm` false says the line has no `" ["` (see ``LineScreen``).
+    init?(_ line: [UInt8], mayBeTqdm: Bool = true) {
+        if let bar = (mayBeTqdm ? Self.tqdm(line) : nil) ?? Self.keras(line) {
             self = bar
         } else {
             return nil
@@ -159,6 +160,9 @@ struct ProgressBarLine: Sendable, Equatable {
 
     // MARK: Keras
 
+    /// "━", Keras 3's bar.
+    private static let heavyHorizontal: [UInt8] = [0xE2, 0x94, 0x81]
+
     /// `  420/1000 ━━━━━━━━━━━━━━━━━━━━ 14s 41ms/step - loss: 0.4100` (Keras 3),
     /// `420/1000 [=====>....] - ETA: 14s - loss: 0.41` (Keras 2), and
     /// `420/Unknown 10s 24ms/step - loss: 0.41` (both, unknown length).
@@ -184,7 +188,7 @@ struct ProgressBarLine: Sendable, Equatable {
         }
         guard cursor < line.count, line[cursor] == 0x20 else { return nil }
         cursor += 1
-        let heavyHorizontal: [UInt8] = [0xE2, 0x94, 0x81]  // "━"
+        let heavyHorizontal = Self.heavyHorizontal
         if total != nil, line[cursor...].starts(with: heavyHorizontal) {
             while line[cursor...].starts(with: heavyHorizontal) { cursor += 3 }
         } else if total != nil, cursor < line.count, line[cursor] == UInt8(ascii: "[") {

@@ -27,11 +27,14 @@ struct PythonLogDictionary: Sendable {
     }
 
     /// Whether a key names something a training logs.
+    /// ASCII letter case ignored.
     static func isMetricKey(_ key: String) -> Bool {
-        let key = key.lowercased()
-        return key.contains("loss") || key == "epoch" || key.contains("learning_rate") || key == "lr"
-            || key.contains("grad_norm") || key == "step" || key.hasPrefix("eval_") || key.hasPrefix("train_")
-            || key.hasPrefix("test_")
+        let key = Array(key.utf8).asciiLowercased
+        func contains(_ word: String) -> Bool { key.contains(Array(word.utf8)) }
+        func starts(_ word: String) -> Bool { key.hasPrefix(Array(word.utf8)) }
+        func equals(_ word: String) -> Bool { key.elementsEqual(word.utf8) }
+        return contains("loss") || equals("epoch") || contains("learning_rate") || equals("lr")
+            || contains("grad_norm") || equals("step") || starts("eval_") || starts("train_") || starts("test_")
     }
 
     /// A reader of `'key': value, …` (the inside of the braces).

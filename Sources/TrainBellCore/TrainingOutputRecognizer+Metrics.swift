@@ -10,11 +10,11 @@ extension TrainingOutputRecognizer {
         emit(.metrics(metrics))
         let epoch = metrics["epoch"].map { " (epoch \(Self.format($0)))" } ?? ""
         if let (key, value) = dictionary.entries.first(where: {
-            $0.key.lowercased().contains("loss") && !$0.value.isFinite
+            !$0.value.isFinite && $0.key.lowercased().contains("loss")
         }) {
             reportOnce(type: "loss_divergence", message: "\(key) is \(Self.format(value))\(epoch)", details: line.text)
         }
-        if let norm = dictionary.entries.first(where: { $0.key.lowercased().contains("grad_norm") }) {
+        if let norm = dictionary.entries.first(where: { $0.key.utf8.asciiCaseInsensitiveContains("grad_norm") }) {
             nonFiniteGradientNorms = norm.value.isFinite ? 0 : nonFiniteGradientNorms + 1
             if nonFiniteGradientNorms >= Self.nonFiniteGradientNormLimit {
                 reportOnce(

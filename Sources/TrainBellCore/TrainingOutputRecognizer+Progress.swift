@@ -34,7 +34,7 @@ extension TrainingOutputRecognizer {
     /// `current` is never reported above `total`, and a redraw at the same
     /// position is not reported again.
     mutating func handle(_ bar: ProgressBarLine, isNested: Bool) {
-        checkLoss(in: bar)
+        if Self.mayNameALoss(bar.trailer), Self.mayHoldNonFiniteNumber(bar.trailer) { checkLoss(in: bar) }
         follow(bar, isNested: isNested)
         // The line that ends a Keras epoch carries the epoch's metrics.
         if bar.style == .keras, let total = bar.total, bar.current >= total {
@@ -48,7 +48,7 @@ extension TrainingOutputRecognizer {
     }
 
     private mutating func follow(_ bar: ProgressBarLine, isNested: Bool) {
-        guard !isNested, !bar.isAuxiliary else { return }
+        guard !isNested, !isAuxiliary(bar) else { return }
         var current = bar.current
         var total = bar.total
         if bar.style == .keras, let steps = total, let epoch = progress.kerasEpoch {
@@ -74,6 +74,54 @@ extension TrainingOutputRecognizer {
         reportProgress(current: current, total: total)
     }
 
+    /// ``ProgressBarLine/isAuxiliary``, remembering the last description found
+    /// either way (a bar redraws with the same description).
+    private mutating func isAuxiliary(_ bar: ProgressBarLine) -> Bool {
+        if bar.description == auxiliaryDescriptions.training { return bar.hasAuxiliaryRate }
+        if bar.description == auxiliaryDescriptions.auxiliary { return true }
+        if bar.hasAuxiliaryDescription {
+            auxiliaryDescriptions.auxiliary = bar.description
+            return true
+        }
+        auxiliaryDescriptions.training = bar.description
+        return bar.hasAuxiliaryRate
+    }
+
+    /// Whether `bytes` hold `loss` (ASCII letter case ignored): else no
+    /// value in them is a loss (their keys are matched the same way).
+    static func mayNameALoss(_ bytes: [UInt8]) -> Bool {
+        var window: UInt32 = 0
+        for byte in bytes {
+            let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            window = window << 8 | UInt32(lower)
+            if window == 0x6C6F_7373 { return true }  // "loss"
+        }
+        return false
+    }
+
+    /// Whether a number in `bytes` may read as NaN or infinite (``Double/init(pythonText:)``): only
+    /// `nan`, `inf` (any letter case), an exponent (`1e400`, `0x1p1024`) or hundreds of digits can.
+    static func mayHoldNonFiniteNumber(_ bytes: [UInt8]) -> Bool {
+        var window: UInt32 = 0
+        var previous: UInt8 = 0
+        var digits = 0
+        for byte in bytes {
+            let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            window = (window << 8 | UInt32(lower)) & 0xFF_FFFF
+            if window == 0x6E_616E || window == 0x69_6E66 { return true }  // "nan", "inf"
+            if lower == UInt8(ascii: "e") || lower == UInt8(ascii: "p"),
+                previous.isASCIIDigit || previous == UInt8(ascii: ".") || (0x61...0x66).contains(previous)
+            {
+                return true
+            }
+            let isHexDigit = lower.isASCIIDigit || (0x61...0x66).contains(lower)
+            digits = isHexDigit ? digits + 1 : 0
+            if digits >= 250 { return true }
+            previous = lower
+        }
+        return false
+    }
+
     private mutating func reportProgress(current: UInt64, total: UInt64?) {
         if let last = progress.lastReported, last.current == current, last.total == total { return }
         progress.lastReported = (current, total)
@@ -81,9 +129,13 @@ extension TrainingOutputRecognizer {
     }
 
     /// Reads Keras's `Epoch 3/10` line.
+    /// `Epoch `, which starts Keras's epoch lines.
+    static let epochWord = Array("Epoch ".utf8)
+
     mutating func readEpochHeader(_ line: [UInt8]) {
+        let word = Self.epochWord
+        guard line.trimmingSpaces.starts(with: word) else { return }
         let trimmed = Array(line.trimmingSpaces)
-        let word = Array("Epoch ".utf8)
         guard trimmed.hasPrefix(word), let slash = trimmed.firstIndex(of: UInt8(ascii: "/")),
             slash > word.count,
             let index = ProgressBarLine.count(trimmed[word.count..<slash]),
@@ -103,7 +155,7 @@ extension TrainingOutputRecognizer {
         case .tqdm: values = Self.postfixValues(bar.trailer)
         case .keras: values = Self.kerasMetrics(bar.trailer)
         }
-        guard let (key, value) = values.first(where: { $0.0.lowercased().contains("loss") && !$0.1.isFinite }) else {
+        guard let (key, value) = values.first(where: { !$0.1.isFinite && $0.0.lowercased().contains("loss") }) else {
             return
         }
         var place = bar.description

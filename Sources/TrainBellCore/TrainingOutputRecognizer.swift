@@ -10,9 +10,16 @@
 /// for a pseudo-terminal that merges them), and call ``finish()`` at the
 /// end of the stream.
 ///
-/// Pure and bounded: no I/O, no clock; a line is kept up to 64 KiB, a
-/// traceback up to 256 lines / 64 KiB, and at most 256 warning texts are
-/// remembered for de-duplication.
+/// Pure and bounded: no I/O, no clock; a traceback is kept up to 256
+/// lines / 64 KiB, and at most 256 warning texts are remembered for
+/// de-duplication.
+///
+/// Cheap per byte: each byte is looked at once to find the line breaks and
+/// once by ``LineScreen``; only the lines the screen passes are parsed. A
+/// line longer than ``LineSplitter/maximumLineLength`` (8 KiB) is too long
+/// to be a progress bar, a log dict, a warning or a traceback line: it is
+/// not read at all (its first bytes are kept among ``recentLines``), and
+/// the rest of it is only scanned for its end.
 ///
 /// - Progress: see ``handle(_:isNested:)`` for which bar counts when
 ///   several are drawn.
@@ -31,7 +38,9 @@ public struct TrainingOutputRecognizer: Sendable {
     /// The most bytes of a line used as an error message.
     static let maximumMessageLength = 1_000
 
-    private var splitter = LineSplitter()
+    var splitter = LineSplitter()
+    /// The storage the splitter hands lines over in (reused).
+    private var spareLine: [UInt8] = []
     private var pending: [TrainingObservation] = []
     private var tracebacks: [PythonTraceback] = []
     private var warnings = WarningDeduplicator()
@@ -42,26 +51,48 @@ public struct TrainingOutputRecognizer: Sendable {
     /// Whether an error has been reported (pass it to ``classifyExit(status:signal:lastStderrLines:sawError:)``).
     public private(set) var sawError = false
 
+    private var screen = LineScreen()
+    private var recent = RecentLineRing(limit: recentLineLimit, lineLength: recentLineLength)
+    /// Descriptions of bars last found (not) auxiliary, so a redraw need not read them again.
+    var auxiliaryDescriptions: (auxiliary: String?, training: String?) = (nil, nil)
+
     /// The last lines of text that were not progress bars, oldest first
     /// (for ``classifyExit(status:signal:lastStderrLines:sawError:)``).
-    public private(set) var recentLines: [String] = []
+    public var recentLines: [String] { recent.lines }
 
     /// A recognizer that has seen nothing yet.
     public init() {}
 
     /// Reads the next bytes of the stream; returns what they completed.
     public mutating func feed(_ bytes: some Collection<UInt8>) -> [TrainingObservation] {
-        for line in splitter.split(bytes) {
-            process(line)
+        let done: Void? = bytes.withContiguousStorageIfAvailable { read($0) }
+        if done == nil {
+            Array(bytes).withUnsafeBufferPointer { read($0) }
         }
         return takePending()
+    }
+
+    private mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var line: [UInt8] = []
+        swap(&line, &spareLine)
+        var index = 0
+        while let next = splitter.next(in: bytes, from: &index, into: &line) {
+            switch next {
+            case .within(let range):
+                process(UnsafeBufferPointer(rebasing: bytes[range]), isCut: false)
+            case .kept(let isCut):
+                line.withUnsafeBufferPointer { process($0, isCut: isCut) }
+            }
+        }
+        swap(&line, &spareLine)
     }
 
     /// Ends the stream: reads a last line without a line break and ends
     /// any traceback still being read.
     public mutating func finish() -> [TrainingObservation] {
-        if let line = splitter.finish() {
-            process(line)
+        var line: [UInt8] = []
+        if let isCut = splitter.finish(into: &line) {
+            line.withUnsafeBufferPointer { process($0, isCut: isCut) }
         }
         for traceback in tracebacks {
             report(traceback)
@@ -72,20 +103,48 @@ public struct TrainingOutputRecognizer: Sendable {
 
     // MARK: Lines
 
-    private mutating func process(_ raw: [UInt8]) {
-        let stripped = ANSIStripper.strip(raw)
-        let line = stripped.text
-        let bar = ProgressBarLine(line)
+    /// Reads one line of raw output (without its break).
+    private mutating func process(_ raw: UnsafeBufferPointer<UInt8>, isCut: Bool) {
+        guard !isCut, !ANSIStripper.hasControlBytes(raw) else {
+            let stripped = ANSIStripper.strip(Array(raw))
+            guard !isCut else {
+                // Too long to be anything the recognizer reads; still what the user saw last.
+                rememberRecent(stripped.text)
+                return
+            }
+            let verdict = screen.screen(stripped.text)
+            process(stripped.text, cursorUpMoves: stripped.cursorUpMoves, verdict: verdict)
+            return
+        }
+        let verdict = screen.screen(raw)
+        if !verdict.mayHoldPhrase, !verdict.hasMeterBracket, tracebacks.isEmpty, !Self.mayBeKerasDictOrEpoch(raw) {
+            // An ordinary line of text: no bar, dict, warning, traceback, error or epoch in it.
+            let trimmed = Self.trimmingSpaces(raw)
+            if !trimmed.isEmpty { recent.remember(trimmed) }
+            return
+        }
+        process(Array(raw), cursorUpMoves: 0, verdict: verdict)
+    }
+
+    /// Reads one line without escape sequences, as ``LineScreen`` judged it.
+    private mutating func process(_ line: [UInt8], cursorUpMoves: Int, verdict: LineScreen.Verdict) {
+        if !verdict.mayHoldPhrase, !verdict.hasMeterBracket, tracebacks.isEmpty,
+            !line.withUnsafeBufferPointer({ Self.mayBeKerasDictOrEpoch($0) })
+        {
+            rememberRecent(line)
+            return
+        }
+        let bar = ProgressBarLine(line, mayBeTqdm: verdict.hasMeterBracket)
         let dictionary = bar == nil ? PythonLogDictionary(line) : nil
-        let warning = bar == nil && dictionary == nil ? PythonWarning(line) : nil
+        let warning = bar == nil && dictionary == nil && verdict.mayHoldPhrase ? PythonWarning(line) : nil
         if bar == nil { rememberRecent(line) }
         if readIntoTraceback(line, isOtherOutput: bar != nil || dictionary != nil || warning != nil) {
             return
         }
         if let bar {
-            handle(bar, isNested: stripped.cursorUpMoves > 0)
+            handle(bar, isNested: cursorUpMoves > 0)
         }
-        if let headerStart = line.firstIndex(of: PythonTraceback.header) {
+        if verdict.mayHoldPhrase, let headerStart = line.firstIndex(of: PythonTraceback.header) {
             if tracebacks.count >= Self.maximumOpenTracebacks {
                 report(tracebacks.removeFirst())
             }
@@ -101,11 +160,35 @@ public struct TrainingOutputRecognizer: Sendable {
         } else if bar == nil {
             readEpochHeader(line)
         }
-        if dictionary == nil, warning == nil, let type = ErrorLineClassifier.errorType(lowercased: line.asciiLowercased)
+        if verdict.mayHoldPhrase, dictionary == nil, warning == nil,
+            let type = ErrorLineClassifier.errorType(lowercased: line.asciiLowercased)
         {
             let message = Self.message(line)
             reportOnce(type: type, message: message, details: message)
         }
+    }
+
+    /// Whether `line` may be a Keras bar (a digit first), a log dict (`}` last) or Keras's
+    /// `Epoch k/N`: what the recognizer reads in a line that ``LineScreen`` passes nothing in.
+    static func mayBeKerasDictOrEpoch(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let trimmed = trimmingSpaces(line)
+        guard let last = trimmed.last else { return false }
+        if last == UInt8(ascii: "}") || trimmed.starts(with: epochWord) { return true }
+        // Keras: spaces, digits, a slash.
+        var index = 0
+        while index < line.count, line[index] == 0x20 { index += 1 }
+        let digits = index
+        while index < line.count, line[index].isASCIIDigit { index += 1 }
+        return index > digits && index < line.count && line[index] == UInt8(ascii: "/")
+    }
+
+    /// `bytes` without spaces and tabs at either end.
+    static func trimmingSpaces(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return bytes[start..<end]
     }
 
     /// Gives `line` to the traceback it belongs to, if any; whether it was
@@ -139,13 +222,7 @@ public struct TrainingOutputRecognizer: Sendable {
     private mutating func rememberRecent(_ line: [UInt8]) {
         let trimmed = line.trimmingSpaces
         guard !trimmed.isEmpty else { return }
-        let text =
-            trimmed.count > Self.recentLineLength
-            ? Array(trimmed.prefix(Self.recentLineLength)).text + "…" : trimmed.text
-        if recentLines.count == Self.recentLineLimit {
-            recentLines.removeFirst()
-        }
-        recentLines.append(text)
+        recent.remember(trimmed)
     }
 
     // MARK: Reporting

@@ -10,6 +10,8 @@ struct Bench {
             let args = CommandLine.arguments
             if args.count >= 3 && args[1] == "cli" {
                 try CommandLineBench.run(trainbell: args[2])
+            } else if args.count >= 3 && args[1] == "run" {
+                try RunThroughputBench.run(trainbell: args[2])
             } else if args.count >= 2 && args[1] == "history" {
                 try HistoryBench.run()
             } else {

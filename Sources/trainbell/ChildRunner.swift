@@ -47,6 +47,7 @@ final class ChildRunner {
                     throw Failure(message: "cannot create a pipe: \(String(cString: strerror(errno)))", code: 1)
                 }
                 for fd in err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                Self.enlarge(pipe: err[0])
                 posix_spawn_file_actions_adddup2(&actions, err[1], 2)
                 closeInParent.append(err[1])
                 fds.append((err[0], .error))
@@ -57,6 +58,8 @@ final class ChildRunner {
                 throw Failure(message: "cannot create pipes: \(String(cString: strerror(errno)))", code: 1)
             }
             for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            Self.enlarge(pipe: out[0])
+            Self.enlarge(pipe: err[0])
             posix_spawn_file_actions_adddup2(&actions, out[1], 1)
             posix_spawn_file_actions_adddup2(&actions, err[1], 2)
             closeInParent = [out[1], err[1]]
@@ -90,48 +93,70 @@ final class ChildRunner {
         }
     }
 
-    /// Copies the command's output to ours until it ends, calling `observe` for every chunk and
-    /// `tick` at least every `tickMilliseconds`; returns the raw wait status.
-    func pump(tickMilliseconds: Int32, observe: (Stream, ArraySlice<UInt8>) -> Void, tick: () -> Void) -> Int32 {
-        var buffer = [UInt8](repeating: 0, count: 65_536)
+    /// Copies the command's output to ours until every process that holds it has closed it, calling
+    /// `observe` for every chunk and `tick` at least every `tickMilliseconds`; returns the raw wait
+    /// status of the command.
+    ///
+    /// The command may end while something it started keeps its output open (workers left behind by
+    /// torchrun, a background tensorboard): their output still passes for `grace` seconds after the
+    /// command's exit, then trainbell stops reading (what they write later fails with EPIPE / EIO).
+    func pump(grace: Double, tickMilliseconds: Int32, observe: (Stream, ArraySlice<UInt8>) -> Void, tick: () -> Void) -> Int32 {
+        var buffer = [UInt8](repeating: 0, count: Self.readSize)
         var open = fds
         var status: Int32 = 0
         var exited = false
-        var drainUntil: Int64 = 0
+        var stopAt: Int64 = 0
+        var polls: [pollfd] = []
         while !open.isEmpty {
-            var polls = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let n = poll(&polls, nfds_t(polls.count), exited ? 20 : tickMilliseconds)
+            var timeout = tickMilliseconds
+            if exited { timeout = Int32(clamping: max(0, min(Int64(tickMilliseconds), stopAt - Self.monotonicMilliseconds()))) }
+            polls = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let n = poll(&polls, nfds_t(polls.count), timeout)
             if n < 0 && errno != EINTR { break }
-            tick()
-            // The command may end while something it started keeps its output open (workers left
-            // behind by torchrun, a background tensorboard): drain briefly, then stop waiting.
             if !exited, waitpid(pid, &status, WNOHANG) == pid {
                 exited = true
-                drainUntil = Self.monotonicMilliseconds() + 200
+                stopAt = Self.monotonicMilliseconds() + Int64((grace * 1000).rounded())
             }
-            if exited && Self.monotonicMilliseconds() > drainUntil { break }
-            guard n > 0 else { continue }
+            tick()
+            if n <= 0 {
+                if exited && Self.monotonicMilliseconds() >= stopAt { break }
+                continue
+            }
             var stillOpen: [(fd: Int32, stream: Stream)] = []
             for (i, entry) in open.enumerated() {
                 let events = polls[i].revents
                 if events == 0 { stillOpen.append(entry); continue }
-                let count = read(entry.fd, &buffer, buffer.count)
+                let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
                 if count > 0 {
                     let chunk = buffer[0..<count]
                     Self.writeAll(entry.stream == .error ? 2 : 1, chunk)
                     observe(entry.stream, chunk)
                     stillOpen.append(entry)
-                } else if count < 0 && errno == EINTR {
+                } else if count < 0 && (errno == EINTR || errno == EAGAIN) {
                     stillOpen.append(entry)
                 } else {
                     close(entry.fd)   // EOF, or EIO from a pseudo-terminal whose last writer left
                 }
             }
             open = stillOpen
+            // Output keeps coming after the grace: what is already read has passed; stop here.
+            if exited && Self.monotonicMilliseconds() >= stopAt { break }
         }
         open.forEach { close($0.fd) }
         if !exited { while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
         return status
+    }
+
+    /// The most bytes read at once (the pipes are made this large too, where the system allows).
+    static let readSize = 1 << 20
+
+    /// `F_SETPIPE_SZ` of <linux/fcntl.h>, which Glibc's module does not export.
+    static let setPipeSize: Int32 = 1031
+
+    /// Makes a pipe hold `readSize` bytes (up to `/proc/sys/fs/pipe-max-size`), so a command that
+    /// prints fast is switched away from less often; the default (64 KiB) stays when refused.
+    static func enlarge(pipe fd: Int32) {
+        _ = fcntl(fd, setPipeSize, Int32(readSize))
     }
 
     static func monotonicMilliseconds() -> Int64 {

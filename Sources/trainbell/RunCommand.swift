@@ -17,6 +17,16 @@ struct RunCommand: ParsableCommand {
             status (128+N when a signal N ended it). If trainbelld cannot be reached, the command still runs; \
             trainbell says once that notifications are off.
 
+            The output never waits for trainbelld: reports go out from a thread of their own, through a small \
+            queue (the latest progress kept, errors and warnings in order), each waiting at most 25 s for its \
+            answer. At the end trainbell waits at most 5 s for trainbelld to answer the last reports, then \
+            leaves them to the bus, which hands them over when trainbelld answers again.
+
+            When the command exits, processes it started in the background may still hold its output: trainbell \
+            passes what they write until they close it, for at most --grace seconds. Output they write after \
+            that is not shown: their writes fail (EPIPE, or SIGPIPE if they do not ignore it; EIO on a \
+            pseudo-terminal). Send a long-lived helper's output to a file (tensorboard > tb.log 2>&1 &).
+
             Example: trainbell run --title "Llama LoRA" -- python train.py --epochs 3
             """)
 
@@ -29,6 +39,14 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("app-id"), help: "Desktop entry id whose dock icon shows the progress.")
     var appID: String?
 
+    @Option(help: ArgumentHelp(
+        "After the command exits, how long to keep passing the output of processes it left running (default 5; 0: stop at once).",
+        valueName: "seconds"))
+    var grace: Double?
+
+    /// `--grace` when not given: long enough for workers that flush their logs as they end.
+    static let defaultGrace = 5.0
+
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
     var command: [String] = []
 
@@ -36,11 +54,15 @@ struct RunCommand: ParsableCommand {
         guard !command.isEmpty else {
             throw ArgumentParser.ValidationError("missing the command to run: trainbell run [options] -- CMD [ARGS…]")
         }
+        if let grace, !(grace.isFinite && (0...3_600).contains(grace)) {
+            throw ArgumentParser.ValidationError("--grace must be a number of seconds from 0 to 3600 (got \(grace))")
+        }
     }
 
     func run() throws {
         let reporter = RunReporter(job: jobID ?? Self.defaultJobID(command), title: title ?? command.joined(separator: " "),
                                    appID: appID)
+        let grace = self.grace ?? Self.defaultGrace
         let runner = ChildRunner(arguments: command)
         reporter.connectEarly()
         do {
@@ -65,23 +87,17 @@ struct RunCommand: ParsableCommand {
         // One recognizer per stream: a traceback on stderr must not be cut by a bar on stdout.
         var outputRecognizer = TrainingOutputRecognizer()
         var errorRecognizer = TrainingOutputRecognizer()
-        var stderrTail = RecentLines(limit: 20)
-        var outputTail = RecentLines(limit: 20)   // with a pseudo-terminal, stderr arrives here too
-        let status = runner.pump(tickMilliseconds: 250, observe: { stream, chunk in
-            if stream == .error {
-                stderrTail.feed(chunk)
-                for observation in errorRecognizer.feed(chunk) { reporter.observe(observation) }
-            } else {
-                outputTail.feed(chunk)
-                for observation in outputRecognizer.feed(chunk) { reporter.observe(observation) }
-            }
+        let status = runner.pump(grace: grace, tickMilliseconds: 250, observe: { stream, chunk in
+            let observations = stream == .error ? errorRecognizer.feed(chunk) : outputRecognizer.feed(chunk)
+            for observation in observations { reporter.observe(observation) }
+            reporter.flushProgress()
         }, tick: { reporter.flushProgress() })
         for observation in outputRecognizer.finish() + errorRecognizer.finish() { reporter.observe(observation) }
-        reporter.flushProgress(force: true)
 
         let signalled = status & 0x7f != 0 && status & 0x7f != 0x7f
         let code: Int32 = signalled ? 128 + (status & 0x7f) : (status >> 8) & 0xff
-        let tail = stderrTail.lines.isEmpty ? outputTail.lines : stderrTail.lines
+        // With a pseudo-terminal, stderr arrives with stdout.
+        let tail = errorRecognizer.recentLines.isEmpty ? outputRecognizer.recentLines : errorRecognizer.recentLines
         if Self.interrupted != 0 || TrainingOutputRecognizer.isInterruption(status: code, signal: signalled ? status & 0x7f : nil) {
             reporter.report(exit: .interrupted)
         } else if let (type, message) = TrainingOutputRecognizer.classifyExit(
@@ -89,6 +105,8 @@ struct RunCommand: ParsableCommand {
             reporter.report(exit: .error(type: type, message: message))
         } else if code == 0 {
             reporter.report(exit: .success)
+        } else {
+            reporter.report(exit: .errorAlreadyReported)
         }
         if code != 0 { throw ExitCode(code) }
     }
@@ -139,153 +157,106 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// The last lines of a stream, for the reason of a failure.
-struct RecentLines {
-    let limit: Int
-    private(set) var lines: [String] = []
-    private var partial: [UInt8] = []
-
-    init(limit: Int) { self.limit = limit }
-
-    mutating func feed(_ chunk: ArraySlice<UInt8>) {
-        for byte in chunk {
-            if byte == 0x0A || byte == 0x0D {
-                if !partial.isEmpty { append(String(decoding: partial, as: UTF8.self)) }
-                partial = []
-            } else if partial.count < 4096 {
-                partial.append(byte)
-            }
-        }
-    }
-
-    private mutating func append(_ line: String) {
-        lines.append(line)
-        if lines.count > limit { lines.removeFirst(lines.count - limit) }
-    }
-}
-
-/// Reports what `run` saw to trainbelld; never lets a missing daemon break the training.
+/// Turns what `run` saw into reports for trainbelld, queued on a ``ReportSender``: never waits on
+/// the daemon, and never lets a missing daemon break the training.
 final class RunReporter {
     enum Exit {
         case success
         case interrupted
         case error(type: String, message: String)
         case failure(message: String)
+        /// A failure whose error the output showed (and that was reported).
+        case errorAlreadyReported
     }
 
-    let job: String
+    /// The least time between two progress reports.
+    static let progressInterval: Int64 = 250
+
     let title: String
     let appID: String?
-    private var service: Service?
-    private var off = false
+    private let sender: ReportSender
     private var started = false
     private(set) var sawError = false
-    private var pendingProgress: (UInt64, UInt64?)?
-    private var lastSentStep: UInt64?
-    private var lastSent: Int64 = 0
+    private var pendingProgress: (current: UInt64, total: UInt64?)?
+    private var lastQueued: (current: UInt64, total: UInt64?)?
+    private var lastQueuedAt: Int64 = 0
     private var warned: Set<String> = []
 
     init(job: String, title: String, appID: String?) {
-        self.job = job
         self.title = title
         self.appID = appID
+        sender = ReportSender(job: job)
     }
 
-    /// The connection, made once; a failure turns reporting off with one message.
-    private func connection() -> Service? {
-        if off { return nil }
-        if let service { return service }
-        do {
-            let s = try Service.connect()
-            _ = try s.call("GetDoNotDisturb", timeout: 5)
-            service = s
-            return s
-        } catch {
-            off = true
-            printError("trainbell: notifications are off for this run (\(error)); the command runs as usual")
-            return nil
-        }
-    }
+    /// Starts the sender (its connection, and trainbelld's activation) before the command starts.
+    func connectEarly() { sender.start() }
 
-    /// Connects before the command starts, so no report waits on activation mid-run.
-    func connectEarly() { _ = connection() }
-
-    private func call(_ member: MemberName, _ args: [DBusValue]) {
-        guard let s = connection() else { return }
-        do {
-            try s.call(member, args.map(Self.clean), timeout: 5)
-        } catch let failure as Failure where failure.code == Service.unavailable {
-            off = true
-            printError("trainbell: notifications are off for this run (\(failure))")
-        } catch {
-            // One refused report (a bad value) does not end reporting.
-            printError("trainbell: \(error)")
-        }
-    }
-
-    /// Output may hold NUL bytes, which D-Bus strings cannot.
-    static func clean(_ value: DBusValue) -> DBusValue {
-        guard case .string(let s) = value, s.utf8.contains(0) else { return value }
-        return .string(String(decoding: s.utf8.map { $0 == 0 ? 0x3F : $0 }, as: UTF8.self))
-    }
-
-    private func ensureStarted(total: UInt64?) {
-        guard !started, let total, total > 0 else { return }
+    /// Starts the job at its first report: with the bar's total, or 0 (not known yet; a later
+    /// progress report sets it).
+    private func ensureStarted(total: UInt64) {
+        guard !started else { return }
         started = true
-        var options: [(String, DBusValue)] = []
-        if let appID { options.append(("app-id", .string(appID))) }
-        call("StartJob", [.string(job), .string(title), .uint64(total), .vardict(options)])
+        sender.push(.start(title: title, total: total, appID: appID))
     }
 
     func observe(_ observation: TrainingObservation) {
         switch observation {
         case .progress(let current, let total):
-            ensureStarted(total: total)
+            ensureStarted(total: total ?? 0)
             pendingProgress = (current, total)
         case .metrics:
             break
         case .error(let type, let message, let details):
             flushProgress(force: true)
+            ensureStarted(total: 0)
             sawError = true
             let text = details.isEmpty || details == message ? message : message + "\n\n" + details
-            call("ReportError", [.string(job), .string(text), .string(type), .string("")])
+            sender.push(.error(message: text, type: type))
         case .warning(let message):
-            guard warned.insert(message).inserted else { return }
-            call("ReportWarning", [.string(job), .string(message)])
+            guard warned.count < 1_024, warned.insert(message).inserted else { return }
+            ensureStarted(total: 0)
+            sender.push(.warning(message: message))
         }
     }
 
-    /// Sends the newest progress, at most ~4 times a second (no reply awaited).
+    /// Queues the newest progress, at most ~4 times a second (`force`: now).
     func flushProgress(force: Bool = false) {
-        guard let (current, total) = pendingProgress, current != lastSentStep else { return }
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let now = Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-        guard force || now - lastSent >= 250 else { return }
-        guard let s = connection() else { return }
-        do {
-            try s.callNoReply("ReportProgress", [.string(job), .uint64(current), .uint64(total ?? 0)])
-        } catch {
-            off = true
+        guard let pending = pendingProgress else { return }
+        guard lastQueued.map({ $0.current != pending.current || $0.total != pending.total }) ?? true else {
+            pendingProgress = nil
+            return
         }
-        lastSentStep = current
-        lastSent = now
+        let now = ChildRunner.monotonicMilliseconds()
+        guard force || now - lastQueuedAt >= Self.progressInterval else { return }
+        sender.push(.progress(current: pending.current, total: pending.total ?? 0))
+        lastQueued = pending
+        lastQueuedAt = now
         pendingProgress = nil
     }
 
+    /// Queues the end of the job, then waits (boundedly) for the reports to go out.
     func report(exit: Exit) {
+        flushProgress(force: true)
         switch exit {
         case .success:
-            guard !sawError else { return }
-            ensureStarted(total: 1)
-            call("CompleteJob", [.string(job), .string("")])
+            if !sawError {
+                ensureStarted(total: 1)
+                sender.push(.complete(message: ""))
+            }
         case .error(let type, let message):
-            if !sawError { call("ReportError", [.string(job), .string(message), .string(type), .string("")]) }
+            if !sawError {
+                ensureStarted(total: 0)
+                sender.push(.error(message: message, type: type))
+            }
         case .failure(let message):
-            call("ReportError", [.string(job), .string(message), .string("system_crash"), .string("")])
+            ensureStarted(total: 0)
+            sender.push(.error(message: message, type: "system_crash"))
         case .interrupted:
             // Ctrl-C: the user stopped it; no error notification.
-            if started { call("CancelJob", [.string(job)]) }
+            if started { sender.push(.cancel) }
+        case .errorAlreadyReported:
+            break
         }
+        sender.finish()
     }
 }

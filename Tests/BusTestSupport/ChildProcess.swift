@@ -10,13 +10,18 @@ public final class ChildProcess: @unchecked Sendable {
     private var exitStatus: Int32?
 
     /// Starts `executable` with `arguments`; standard streams go to the files named (or /dev/null).
+    /// `stdoutDescriptor` (the write end of a pipe the test reads) replaces `stdout`.
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                stdin: String? = nil, stdout: String? = nil, stderr: String? = nil) throws {
+                stdin: String? = nil, stdout: String? = nil, stderr: String? = nil, stdoutDescriptor: Int32? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        if let stdoutDescriptor {
+            posix_spawn_file_actions_adddup2(&actions, stdoutDescriptor, 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        }
         posix_spawn_file_actions_addopen(&actions, 2, stderr ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
 
         var attributes = posix_spawnattr_t()

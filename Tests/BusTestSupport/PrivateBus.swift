@@ -115,6 +115,9 @@ public final class PrivateBus: @unchecked Sendable {
         process.terminate()
     }
 
+    /// Sends `signal` to the bus daemon (SIGSTOP and SIGCONT: a bus that reads nothing for a while).
+    public func signal(_ signal: Int32) { process.signal(signal) }
+
     /// SIGKILL: the bus vanishes at once, as when it crashes; every connection to it is lost.
     public func kill() {
         process.signal(SIGKILL)

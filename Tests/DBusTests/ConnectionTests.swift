@@ -1,6 +1,7 @@
 import BusTestSupport
 import DBus
 import Foundation
+import Glibc
 import Testing
 
 @Suite(.serialized) struct ConnectionTests {
@@ -79,6 +80,28 @@ import Testing
         let failures = answers.compactMap { if case .failure(let e) = $0 { e } else { nil } }
         #expect(failures == [BusError("org.trainbell.Test1.Error.Requested", "async")])
         #expect(answers.contains { (try? $0.get()) == [.string("done")] })
+    }
+
+    /// `flush()` waits as long as the bus takes; `flush(timeout:)` gives up while a stopped bus reads
+    /// nothing (what `trainbell run` needs at exit), and writes everything once it reads again.
+    @Test func aFlushWithATimeoutGivesUpWhileTheBusReadsNothing() throws {
+        let bus = try PrivateBus()
+        let client = try bus.connect()
+        #expect(!client.hasMessagesToSend)
+        bus.signal(SIGSTOP)
+        defer { bus.signal(SIGCONT) }
+        // Far more than the socket buffers hold.
+        let big = String(repeating: "x", count: 1 << 20)
+        for _ in 0..<16 {
+            try client.emitSignal(path: "/org/trainbell/Test1", interface: "org.trainbell.Test1", member: "Big", [.string(big)])
+        }
+        #expect(client.hasMessagesToSend)
+        #expect(!client.flush(timeout: 0.2))
+        #expect(client.hasMessagesToSend)
+        bus.signal(SIGCONT)
+        #expect(client.flush(timeout: 60))
+        #expect(!client.hasMessagesToSend)
+        #expect(client.isConnected)
     }
 
     @Test func blockingCallsTimeOut() throws {

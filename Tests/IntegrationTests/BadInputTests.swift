@@ -113,11 +113,18 @@ import Testing
 
     // MARK: Steps
 
-    @Test func zeroTotalStepsAtStartJobIsRefused() throws {
+    /// `trainbell run` starts a job with its title and app id as soon as a bar of unknown length
+    /// shows; the total comes with the first progress that knows it.
+    @Test func zeroTotalStepsAtStartJobMeansNotKnownYet() throws {
         let d = try ServingDaemon()
-        Self.expect(d.error("StartJob", [.string("run"), .string("t"), .uint64(0), .vardict([])]), Self.invalidArgument,
-                    mentions: ["total_steps must be at least 1 (got 0)"])
-        Self.expect(d.error("GetNotifications", [.string("run")]), Self.unknownJob, mentions: ["'run'"])
+        let path = try #require(try d.client.startJob("run", title: "t", total: 0))
+        #expect(try d.jobProperty(path, "TotalSteps") == .uint64(0))
+        #expect(try d.jobProperty(path, "Title") == .string("t"))
+        try d.client.progress("run", 30)
+        #expect(try d.jobProperty(path, "CurrentStep") == .uint64(30))
+        try d.client.progress("run", 40, total: 100)
+        #expect(try d.jobProperty(path, "TotalSteps") == .uint64(100))
+        #expect(try d.jobProperty(path, "Progress") == .double(0.4))
         try d.expectStillServing()
     }
 

@@ -41,11 +41,12 @@ import TrainBellAPI
         let daemon = try DaemonProcess(bus: bus)
         defer { daemon.stop() }
         let client = TrainBellClient(connection: try bus.connect())
-        #expect(throws: BusError.self) { try client.startJob("zero", total: 0) }
+        #expect(throws: BusError.self) { try client.startJob("", total: 10) }
         do {
-            try client.startJob("zero", total: 0)
+            try client.startJob("bad\u{7}id", total: 10)
         } catch {
-            #expect(error.message.contains("total_steps must be at least 1"), "\(error)")
+            #expect(error.name.rawValue == "org.trainbell.TrainBell1.Error.InvalidArgument", "\(error)")
+            #expect(error.message.contains("job id"), "\(error)")
         }
     }
 

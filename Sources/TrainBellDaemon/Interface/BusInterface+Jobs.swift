@@ -4,10 +4,8 @@ import TrainBellCore
 
 extension BusInterface {
     func startJob(_ rawID: String, title: String, total: UInt64, options: OptionMap, caller: String) throws(TrainBellError) -> ObjectPath {
+        // total 0: the length is not known yet; the first ReportProgress with a total sets it.
         let id = try BusArguments.jobID(rawID)
-        guard total > 0 else {
-            throw .invalidArgument("total_steps must be at least 1 (got 0); report progress with ReportProgress(id, step, total) when the total is not known yet")
-        }
         var milestones = configuration.milestones
         if let values = try options.integers("milestones") {
             do { milestones = try MilestoneSet(values) } catch { throw TrainBellError.from(error, argument: "option 'milestones'") }

@@ -1,0 +1,222 @@
+import DBus
+import Glibc
+import Synchronization
+import TrainBellCore
+
+/// Sends the reports of `trainbell run` to trainbelld from a thread of its own, so that the output
+/// pump never waits on the daemon: the pump only queues reports (``push(_:)``, a lock and a wake-up);
+/// the sender thread runs a `MainLoop`, takes them in order from a ``RunReportQueue`` (progress
+/// coalesced, errors and the end kept) and makes one asynchronous call at a time, each waiting at
+/// most ``callTimeout`` for its answer. A daemon that is slow, stopped or hung only makes reports
+/// wait in the queue; ``finish()`` waits at most ``finalTimeout`` for the last answers, then hands
+/// what is left to the bus without waiting for replies (``handOverTimeout`` at most) and returns.
+final class ReportSender: @unchecked Sendable {
+    // @unchecked Sendable: `shared` is behind its Mutex; everything else is touched only on the
+    // sender thread (the one that runs `loop`) once `start` has created it, except `events`, a
+    // pipe both threads only read or write whole bytes of.
+
+    /// How long one report waits for trainbelld's answer before the next goes out (it has reached
+    /// the bus: trainbelld still gets it when it answers again).
+    static let callTimeout = 25.0
+    /// How long `trainbell run` waits at its end for trainbelld to answer the last reports.
+    static let finalTimeout = 5.0
+    /// How long it then waits for the bus to take what trainbelld has not answered.
+    static let handOverTimeout = 1.0
+
+    private struct Shared {
+        var queue = RunReportQueue()
+        var finishing = false
+    }
+
+    private let shared = Mutex(Shared())
+    private let loop = MainLoop()
+    private let job: String
+    private var connection: Connection?
+    private var inFlight = false
+    private var off = false
+    private var unanswered = 0
+    /// The sender thread writes `idle` when, finishing, nothing is left to send, and `done` once it
+    /// has handed everything over.
+    private var events: [Int32] = [-1, -1]
+    private static let idle: UInt8 = 1
+    private static let done: UInt8 = 2
+
+    init(job: String) {
+        self.job = job
+    }
+
+    /// Starts the sender thread: it connects to the session bus and asks trainbelld for a ping,
+    /// which starts it by D-Bus activation when it is installed and not running.
+    func start() {
+        guard pipe(&events) == 0 else {
+            off = true
+            printError("trainbell: notifications are off for this run (cannot create a pipe: \(String(cString: strerror(errno))))")
+            return
+        }
+        for fd in events { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<ReportSender>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, context)
+        if rc != 0 {
+            Unmanaged<ReportSender>.fromOpaque(context).release()
+            off = true
+            printError("trainbell: notifications are off for this run (cannot start a thread: \(String(cString: strerror(rc))))")
+            return
+        }
+        pthread_detach(thread)
+    }
+
+    /// Queues `report` (from the output pump: never waits on the daemon).
+    func push(_ report: RunReport) {
+        shared.withLock { $0.queue.push(report) }
+        loop.invoke { [self] in sendNext() }
+    }
+
+    /// Waits at most ``finalTimeout`` for trainbelld to answer what is queued, then hands what is left
+    /// to the bus (``handOverTimeout`` at most). Says on stderr when trainbelld did not answer in time.
+    func finish() {
+        guard events[0] >= 0 else { return }
+        shared.withLock { $0.finishing = true }
+        loop.invoke { [self] in sendNext() }
+        let answered = wait(for: Self.idle, seconds: Self.finalTimeout)
+        loop.invoke { [self] in handOver() }
+        let handedOver = wait(for: Self.done, seconds: Self.handOverTimeout)
+        if !answered || !handedOver {
+            let dropped = shared.withLock { $0.queue.droppedReports }
+            let lost = dropped > 0 ? "; \(dropped) errors and warnings were left out while it did not answer" : ""
+            printError("trainbell: trainbelld did not answer within \(Int(Self.finalTimeout)) s; the last reports were left to the bus, which delivers them when it answers again\(lost)")
+        }
+    }
+
+    // MARK: The sender thread
+
+    private func run() {
+        // Signals are the main thread's: it forwards them to the command.
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&blocked, s) }
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        do {
+            let connection = try Connection.session()
+            connection.attach(to: loop)
+            self.connection = connection
+            inFlight = true
+            connection.callAsync(destination: Service.name, path: Service.path, interface: "org.freedesktop.DBus.Peer",
+                                 member: "Ping", timeout: Self.callTimeout) { [self] result in answered(result) }
+        } catch {
+            turnOff("cannot reach the session bus: \(error.message)")
+        }
+        loop.run()
+    }
+
+    private func sendNext() {
+        guard !inFlight else { return }
+        guard let report = shared.withLock({ $0.queue.pop() }) else {
+            if shared.withLock({ $0.finishing }) { signal(Self.idle) }
+            return
+        }
+        guard !off, let connection else {
+            sendNext()  // reporting is off: the report is dropped
+            return
+        }
+        let (member, arguments) = Self.call(for: report, job: job)
+        inFlight = true
+        connection.callAsync(destination: Service.name, path: Service.path, interface: Service.interface, member: member,
+                             arguments, timeout: Self.callTimeout) { [self] result in answered(result) }
+    }
+
+    private func answered(_ result: Result<[DBusValue], BusError>) {
+        inFlight = false
+        if case .failure(let error) = result {
+            switch error.name {
+            case .noReply, .timeout:
+                unanswered += 1  // it reached the bus; trainbelld gets it when it answers again
+            case .serviceUnknown, .nameHasNoOwner, .disconnected:
+                turnOff(Service.failure(error).message)
+            default:
+                if error.name.rawValue.hasPrefix("org.freedesktop.DBus.Error.Spawn.") {
+                    turnOff(Service.failure(error).message)
+                } else {
+                    printError("trainbell: \(error.message)")  // one refused report does not end reporting
+                }
+            }
+        }
+        sendNext()
+    }
+
+    /// The end: what is still queued goes out without waiting for replies, then the bus gets at most
+    /// ``handOverTimeout`` to take it.
+    private func handOver() {
+        let rest = shared.withLock { $0.queue.popAll() }
+        if !off, let connection {
+            for report in rest {
+                let (member, arguments) = Self.call(for: report, job: job)
+                try? connection.callNoReply(destination: Service.name, path: Service.path, interface: Service.interface,
+                                            member: member, arguments)
+            }
+            if connection.flush(timeout: Self.handOverTimeout) { signal(Self.done) }
+        } else {
+            signal(Self.done)
+        }
+        loop.quit()
+    }
+
+    private func turnOff(_ reason: String) {
+        guard !off else { return }
+        off = true
+        printError("trainbell: notifications are off for this run (\(reason)); the command runs as usual")
+    }
+
+    private func signal(_ event: UInt8) {
+        var byte = event
+        _ = write(events[1], &byte, 1)
+    }
+
+    /// Waits for `event` on the pipe, at most `seconds`; whether it came.
+    private func wait(for event: UInt8, seconds: Double) -> Bool {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        let deadline = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 + seconds
+        while true {
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            let remaining = deadline - (Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9)
+            guard remaining > 0 else { return false }
+            var poller = pollfd(fd: events[0], events: Int16(POLLIN), revents: 0)
+            let n = poll(&poller, 1, Int32((remaining * 1000).rounded(.up)))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            var byte: UInt8 = 0
+            if read(events[0], &byte, 1) == 1, byte == event { return true }
+        }
+    }
+
+    /// The D-Bus call of a report of job `job`.
+    static func call(for report: RunReport, job: String) -> (MemberName, [DBusValue]) {
+        let id = DBusValue.string(job)
+        switch report {
+        case .start(let title, let total, let appID):
+            let options: [(String, DBusValue)] = appID.map { [("app-id", .string($0))] } ?? []
+            return ("StartJob", [id, clean(title), .uint64(total), .vardict(options)])
+        case .progress(let current, let total):
+            return ("ReportProgress", [id, .uint64(current), .uint64(total)])
+        case .error(let message, let type):
+            return ("ReportError", [id, clean(message), clean(type), .string("")])
+        case .warning(let message):
+            return ("ReportWarning", [id, clean(message)])
+        case .complete(let message):
+            return ("CompleteJob", [id, clean(message)])
+        case .cancel:
+            return ("CancelJob", [id])
+        }
+    }
+
+    /// Output may hold NUL bytes, which D-Bus strings cannot.
+    static func clean(_ text: String) -> DBusValue {
+        guard text.utf8.contains(0) else { return .string(text) }
+        return .string(String(decoding: text.utf8.map { $0 == 0 ? 0x3F : $0 }, as: UTF8.self))
+    }
+}

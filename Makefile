@@ -102,7 +102,7 @@ FUZZ_SCRATCH      := .build-fuzz
 FUZZ_BIN          := $(FUZZ_SCRATCH)/run-output-fuzz
 FUZZ_FLAGS        := -rss_limit_mb=1024 -malloc_limit_mb=512 -max_len=8192 -print_final_stats=1 -artifact_prefix=$(FUZZ_SCRATCH)/artifacts/
 
-$(FUZZ_BIN): $(wildcard Sources/TrainBellCore/*.swift) Tests/Fuzz/RunOutputFuzz.swift
+$(FUZZ_BIN): $(wildcard Sources/TrainBellCore/*.swift Sources/TrainBellCore/*/*.swift) Tests/Fuzz/RunOutputFuzz.swift
 	@mkdir -p $(FUZZ_SCRATCH)
 	$(SWIFTC) -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld -module-name RunOutputFuzz $^ -o $@
 
@@ -218,14 +218,14 @@ INSTALL_FILES = \
 	644 dbus/org.trainbell.TrainBell1.Job.xml            $(DBUSINTERFACEDIR)/org.trainbell.TrainBell1.Job.xml \
 	644 $(STAGE)/man/trainbell.1                         $(MANDIR)/man1/trainbell.1 \
 	644 Sources/trainbelld/trainbelld.1                  $(MANDIR)/man1/trainbelld.1 \
-	644 Sources/TrainBellDaemon/Configuration/trainbell.5              $(MANDIR)/man5/trainbell.5 \
+	644 Sources/trainbelld/trainbell.5                   $(MANDIR)/man5/trainbell.5 \
 	644 $(STAGE)/trainbell.bash                          $(BASHCOMPLETIONDIR)/trainbell \
 	644 $(STAGE)/trainbelld.bash                         $(BASHCOMPLETIONDIR)/trainbelld \
 	644 $(STAGE)/trainbell.zsh                           $(ZSHCOMPLETIONDIR)/_trainbell \
 	644 $(STAGE)/trainbelld.zsh                          $(ZSHCOMPLETIONDIR)/_trainbelld \
 	644 $(STAGE)/trainbell.fish                          $(FISHCOMPLETIONDIR)/trainbell.fish \
 	644 $(STAGE)/trainbelld.fish                         $(FISHCOMPLETIONDIR)/trainbelld.fish \
-	644 Sources/TrainBellDaemon/Configuration/trainbell.conf.example $(DOCDIR)/trainbell.conf.example \
+	644 Sources/trainbelld/trainbell.conf.example        $(DOCDIR)/trainbell.conf.example \
 	644 $(STAGE)/trainbell.desktop                       $(APPLICATIONSDIR)/trainbell.desktop
 
 # What install put, for uninstall: "file PATH" and "dir PATH" for each folder it had to make

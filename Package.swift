@@ -37,7 +37,7 @@ let package = Package(
                 "DBus", "CGio", "CSQLite", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["README.md", "Configuration/trainbell.5", "Configuration/trainbell.conf.example"],
+            exclude: ["README.md"],
             swiftSettings: strict),
         .executableTarget(
             name: "trainbell",
@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "trainbelld",
             dependencies: ["TrainBellDaemon", .product(name: "Logging", package: "swift-log")],
-            exclude: ["trainbelld.1", "trainbell.desktop"],
+            exclude: ["trainbelld.1", "trainbell.5", "trainbell.conf.example", "trainbell.desktop"],
             swiftSettings: strict),
         .testTarget(
             name: "TrainBellCoreTests",

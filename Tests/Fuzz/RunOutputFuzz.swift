@@ -2,7 +2,7 @@
 /// its `LineSplitter`, `ANSIStripper`, `ProgressBarLine`, `PythonTraceback`, `PythonWarning`,
 /// `PythonLogDictionary` and `ErrorLineClassifier`), compiled together with the TrainBellCore sources:
 ///
-///     swiftc -sanitize=fuzzer,address -parse-as-library -O Sources/TrainBellCore/*.swift \
+///     swiftc -sanitize=fuzzer,address -parse-as-library -O Sources/TrainBellCore/*/*.swift \
 ///         Tests/Fuzz/RunOutputFuzz.swift -o .build-fuzz/run-output-fuzz
 ///
 /// (`make fuzz`; `make test` runs it for a bounded time). The first byte of an input chooses how the

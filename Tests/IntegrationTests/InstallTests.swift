@@ -293,7 +293,7 @@ import Testing
     @Test func theExampleConfigurationIsInstalled() throws {
         let installation = try Installation.shared.get()
         let installed = try String(contentsOfFile: installation.prefix + "/share/doc/trainbell/trainbell.conf.example", encoding: .utf8)
-        let shipped = try String(contentsOfFile: InterfaceFileTests.projectRoot + "/Sources/TrainBellDaemon/Configuration/trainbell.conf.example",
+        let shipped = try String(contentsOfFile: InterfaceFileTests.projectRoot + "/Sources/trainbelld/trainbell.conf.example",
                                  encoding: .utf8)
         #expect(installed == shipped)
     }

@@ -52,7 +52,9 @@ let package = Package(
             name: "TrainBellCoreTests",
             dependencies: ["TrainBellCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
-        .target(name: "BusTestSupport", dependencies: ["DBus"], path: "Tests/BusTestSupport", swiftSettings: strict),
+        // The desktop harness (private buses, real notification servers, the daemon as a process): used by
+        // the tests, the demo and the benchmark.
+        .target(name: "BusTestSupport", dependencies: ["DBus"], swiftSettings: strict),
         .executableTarget(name: "trainbell-demo", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
         .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
         .testTarget(

@@ -54,9 +54,9 @@ let package = Package(
             swiftSettings: strict),
         // The desktop harness (private buses, real notification servers, the daemon as a process): used by
         // the tests, the demo and the benchmark.
-        .target(name: "BusTestSupport", dependencies: ["DBus"], swiftSettings: strict),
-        .executableTarget(name: "trainbell-demo", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
-        .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "BusTestSupport"], swiftSettings: strict),
+        .target(name: "BusTestSupport", dependencies: ["DBus", "TrainBellAPI"], swiftSettings: strict),
+        .executableTarget(name: "trainbell-demo", dependencies: ["DBus", "TrainBellAPI", "BusTestSupport"], swiftSettings: strict),
+        .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "TrainBellAPI", "BusTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DBusTests",
             dependencies: ["DBus", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -1,13 +1,14 @@
 import DBus
 import Foundation
 import Glibc
+import TrainBellAPI
 
 /// A real `trainbelld` started from the build folder on a private bus, with its own XDG folders, so
 /// tests see exactly what a user would: the process, its name on the bus, its files, its log.
 public final class DaemonProcess: @unchecked Sendable {
-    public static let busName: BusName = "org.trainbell.TrainBell1"
-    public static let path: ObjectPath = "/org/trainbell/TrainBell1"
-    public static let interface: InterfaceName = "org.trainbell.TrainBell1"
+    public static let busName = TrainBellBus.name
+    public static let path = TrainBellBus.path
+    public static let interface = TrainBellBus.interface
 
     public let bus: PrivateBus
     /// `XDG_STATE_HOME` and `XDG_CONFIG_HOME` of the daemon (kept across `restart`).
@@ -165,15 +166,20 @@ public final class DaemonClient {
 
     /// `GetNotifications(id)` as key → value maps.
     public func history(_ jobID: String = "") throws -> [[String: DBusValue]] {
-        let reply = try call("GetNotifications", [.string(jobID)])
-        return (reply.first?.arrayItems ?? []).compactMap { $0.stringKeyedEntries?.mapValues(\.unwrapped) }
+        try api.notifications(of: jobID).map { record in
+            Dictionary(record.entries.map { ($0.key, $0.value.unwrapped) }, uniquingKeysWith: { $1 })
+        }
     }
 
+    /// The typed client on this connection (`TrainBellAPI`).
+    public var api: TrainBellClient { TrainBellClient(connection: connection) }
+
     public func startJob(_ id: String, title: String = "", total: UInt64, options: [(String, DBusValue)] = []) throws -> ObjectPath? {
-        try call("StartJob", [.string(id), .string(title), .uint64(total), .vardict(options)]).first?.objectPathValue
+        try api.startJob(id, title: title, total: total,
+                         options: Dictionary(options.map { ($0.0, DBusValue.variant($0.1)) }, uniquingKeysWith: { $1 }))
     }
 
     public func progress(_ id: String, _ step: UInt64, total: UInt64 = 0) throws {
-        try call("ReportProgress", [.string(id), .uint64(step), .uint64(total)])
+        try api.reportProgress(id, step: step, total: total)
     }
 }

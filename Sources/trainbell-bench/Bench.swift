@@ -1,6 +1,7 @@
 import BusTestSupport
 import DBus
 import Foundation
+import TrainBellAPI
 
 /// `make bench`: what trainbelld costs a trainer, measured on a private bus (figures, not assertions).
 @main
@@ -31,19 +32,15 @@ struct Bench {
         let bus = try PrivateBus()
         let daemon = try DaemonProcess(bus: bus, arguments: ["--log-level", "warning"])
         defer { daemon.stop() }
-        let client = try bus.connect()
-        let name: BusName = "org.trainbell.TrainBell1"
-        let path: ObjectPath = "/org/trainbell/TrainBell1"
-        let interface: InterfaceName = "org.trainbell.TrainBell1"
+        let connection = try bus.connect()
+        let client = TrainBellClient(connection: connection)
         let n = Int(ProcessInfo.processInfo.environment["BENCH_CALLS"] ?? "") ?? 20_000
-        _ = try client.call(destination: name, path: path, interface: interface, member: "StartJob",
-                            [.string("bench"), .string(""), .uint64(UInt64(n) * 10), .vardict([])])
+        try client.startJob("bench", total: UInt64(n) * 10)
 
         // Blocking: each call waits for the reply (what `trainbell progress --wait` and gdbus do).
         var start = DispatchTime.now()
         for step in 1...n {
-            _ = try client.call(destination: name, path: path, interface: interface, member: "ReportProgress",
-                                [.string("bench"), .uint64(UInt64(step)), .uint64(0)])
+            try client.reportProgress("bench", step: UInt64(step))
         }
         let blocking = microseconds(since: start) / Double(n)
 
@@ -51,15 +48,14 @@ struct Bench {
         // so the figure includes the daemon having handled every call.
         start = DispatchTime.now()
         for step in 1...n {
-            try client.callNoReply(destination: name, path: path, interface: interface, member: "ReportProgress",
-                                   [.string("bench"), .uint64(UInt64(n + step)), .uint64(0)])
+            try client.reportProgress("bench", step: UInt64(n + step), noReply: true)
         }
         let sent = microseconds(since: start) / Double(n)
-        _ = try client.call(destination: name, path: path, interface: interface, member: "GetDoNotDisturb")
+        _ = try client.doNotDisturb()
         let handled = microseconds(since: start) / Double(n)
-        let step = try client.call(destination: name, path: .init(rawValue: "/org/trainbell/TrainBell1/job/bench")!,
-                                   interface: .properties, member: "Get",
-                                   [.string("org.trainbell.TrainBell1.Job"), .string("CurrentStep")])
+        let step = try connection.call(destination: TrainBellBus.name, path: TrainBellBus.jobRoot.appending("bench")!,
+                                       interface: .properties, member: "Get",
+                                       [.string(TrainBellBus.jobInterface.rawValue), .string("CurrentStep")])
 
         let rss = (try? String(contentsOfFile: "/proc/\(daemon.process!.pid)/status", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("VmRSS") }.map(String.init) ?? "VmRSS: ?"

@@ -1,6 +1,7 @@
 import BusTestSupport
 import DBus
 import Foundation
+import TrainBellAPI
 
 /// `trainbell-bench history`: what a big history costs. A history of `BENCH_HISTORY_RECORDS` errors
 /// (default 2,400) of `BENCH_HISTORY_BYTES` each (default 87,381: 200 MiB in all) is written through
@@ -9,9 +10,9 @@ import Foundation
 /// loop was blocked. Then `BENCH_SIZE_RECORDS` (default 800) errors of 1 MiB go to a fresh daemon with
 /// the default retention, and the size of its history file is printed.
 enum HistoryBench {
-    static let name: BusName = "org.trainbell.TrainBell1"
-    static let path: ObjectPath = "/org/trainbell/TrainBell1"
-    static let interface: InterfaceName = "org.trainbell.TrainBell1"
+    static let name = TrainBellBus.name
+    static let path = TrainBellBus.path
+    static let interface = TrainBellBus.interface
 
     static func run() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -30,9 +31,8 @@ enum HistoryBench {
 
     static func fill(_ connection: Connection, records: Int, bytes: Int) throws {
         for index in 0..<records {
-            _ = try connection.call(destination: name, path: path, interface: interface, member: "ReportError",
-                                    [.string("job-\(index % 50)"), .string(message(index, bytes: bytes)),
-                                     .string("data_error"), .string("")], timeout: 60)
+            try TrainBellClient(connection: connection).reportError("job-\(index % 50)", message: message(index, bytes: bytes),
+                                                                     type: "data_error", timeout: 60)
         }
     }
 
@@ -68,12 +68,9 @@ enum HistoryBench {
         let during = try pinging(bus) {
             for _ in 0..<5 {
                 let begin = DispatchTime.now()
-                let reply = try caller.call(destination: name, path: path, interface: interface, member: "GetNotifications",
-                                            [.string("")], timeout: 120)
+                let entries = try TrainBellClient(connection: caller).notifications(of: "", timeout: 120)
                 times.append(Bench.microseconds(since: begin) / 1e3)
-                let items = reply.first?.arrayItems ?? []
-                count = items.count
-                let entries = items.compactMap { $0.stringKeyedEntries?.mapValues(\.unwrapped) }
+                count = entries.count
                 text = entries.reduce(0) { $0 + ($1["message"]?.stringValue?.utf8.count ?? 0) }
                 first = entries.first?["id"].flatMap { UInt64(dbusValue: $0) } ?? 0
                 last = entries.last?["id"].flatMap { UInt64(dbusValue: $0) } ?? 0

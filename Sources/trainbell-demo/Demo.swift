@@ -1,6 +1,7 @@
 import BusTestSupport
 import DBus
 import Foundation
+import TrainBellAPI
 
 /// `make demo`: a short training run played through `gdbus call` against a real trainbelld and a real
 /// notification server, then what the server received and the job's history, as tables.
@@ -50,14 +51,14 @@ struct Demo {
         let home = try TemporaryDirectory("trainbell-demo")
         var daemon: ChildProcess?
         let probe = try Connection(address: address)
-        if probe.nameOwner("org.trainbell.TrainBell1") == nil {
+        if probe.nameOwner(TrainBellBus.name) == nil {
             var denv = env
             denv["XDG_STATE_HOME"] = home.path + "/state"
             denv["XDG_CONFIG_HOME"] = home.path + "/config"
             daemon = try ChildProcess(try DaemonProcess.executable, ["--address", address],
                                       environment: denv, stderr: home.path + "/trainbelld.log")
             let deadline = Date().addingTimeInterval(10)
-            while probe.nameOwner("org.trainbell.TrainBell1") == nil {
+            while probe.nameOwner(TrainBellBus.name) == nil {
                 guard Date() < deadline else { throw BusError(.failed, "trainbelld did not start") }
                 usleep(20_000)
             }
@@ -69,10 +70,12 @@ struct Demo {
         print("A training run, reported with gdbus call:\n")
         let demoStart = Int64(Date().timeIntervalSince1970 * 1_000_000)
         func call(_ method: String, _ args: [String]) throws {
-            let arguments = ["call", "--address", address, "--dest", "org.trainbell.TrainBell1",
-                             "--object-path", "/org/trainbell/TrainBell1", "--method", "org.trainbell.TrainBell1." + method] + args
-            let shown = (["gdbus", "call", "-e", "-d", "org.trainbell.TrainBell1", "-o", "/org/trainbell/TrainBell1",
-                          "-m", "org.trainbell.TrainBell1." + method] + args.map(Self.quoted)).joined(separator: " ")
+            // gdbus, as a trainer in any language would call: what the demo shows is what one types.
+            let (name, path, interface) = (TrainBellBus.name.rawValue, TrainBellBus.path.rawValue, TrainBellBus.interface.rawValue)
+            let arguments = ["call", "--address", address, "--dest", name, "--object-path", path,
+                             "--method", interface + "." + method] + args
+            let shown = (["gdbus", "call", "-e", "-d", name, "-o", path, "-m", interface + "." + method]
+                + args.map(Self.quoted)).joined(separator: " ")
             let result = try runCommand(gdbus, arguments)
             print("  $ \(shown)")
             let out = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -114,9 +117,8 @@ struct Demo {
         print("\n  Hints (besides urgency):")
         print(hintLines.joined(separator: "\n"))
 
-        let probeHistory = try probe.call(destination: "org.trainbell.TrainBell1", path: "/org/trainbell/TrainBell1",
-                                          interface: "org.trainbell.TrainBell1", member: "GetNotifications", [.string("")])
-        let records = (probeHistory.first?.arrayItems ?? []).compactMap { $0.stringKeyedEntries?.mapValues(\.unwrapped) }
+        let records = try TrainBellClient(connection: probe).notifications(of: "")
+            .map { Dictionary($0.entries.map { ($0.key, $0.value.unwrapped) }, uniquingKeysWith: { $1 }) }
             .filter { $0["job_id"] == .string(job) || ($0["type"] == .string("digest") && ($0["timestamp"]?.integerValue ?? 0) >= demoStart) }
         print("\nThe history (GetNotifications; the digest belongs to no job):\n")
         var history = [["id", "job", "type", "title", "milestone", "urgency", "sound", "delivery", "server id"]]

@@ -1,6 +1,7 @@
 import DBus
 import Glibc
 import Synchronization
+import TrainBellAPI
 import TrainBellCore
 
 /// Sends the reports of `trainbell run` to trainbelld from a thread of its own, so that the output
@@ -194,29 +195,28 @@ final class ReportSender: @unchecked Sendable {
         }
     }
 
-    /// The D-Bus call of a report of job `job`.
+    /// The D-Bus call of a report of job `job`, through the typed descriptors of `TrainBellAPI`.
     static func call(for report: RunReport, job: String) -> (MemberName, [DBusValue]) {
-        let id = DBusValue.string(job)
         switch report {
         case .start(let title, let total, let appID):
-            let options: [(String, DBusValue)] = appID.map { [("app-id", .string($0))] } ?? []
-            return ("StartJob", [id, clean(title), .uint64(total), .vardict(options)])
+            let options: TrainBell1.Options = appID.map { ["app-id": .variant(.string($0))] } ?? [:]
+            return (TrainBell1.startJob.name, TrainBell1.startJob.encode(job, clean(title), total, options))
         case .progress(let current, let total):
-            return ("ReportProgress", [id, .uint64(current), .uint64(total)])
+            return (TrainBell1.reportProgress.name, TrainBell1.reportProgress.encode(job, current, total))
         case .error(let message, let type):
-            return ("ReportError", [id, clean(message), clean(type), .string("")])
+            return (TrainBell1.reportError.name, TrainBell1.reportError.encode(job, clean(message), clean(type), ""))
         case .warning(let message):
-            return ("ReportWarning", [id, clean(message)])
+            return (TrainBell1.reportWarning.name, TrainBell1.reportWarning.encode(job, clean(message)))
         case .complete(let message):
-            return ("CompleteJob", [id, clean(message)])
+            return (TrainBell1.completeJob.name, TrainBell1.completeJob.encode(job, clean(message)))
         case .cancel:
-            return ("CancelJob", [id])
+            return (TrainBell1.cancelJob.name, TrainBell1.cancelJob.encode(job))
         }
     }
 
     /// Output may hold NUL bytes, which D-Bus strings cannot.
-    static func clean(_ text: String) -> DBusValue {
-        guard text.utf8.contains(0) else { return .string(text) }
-        return .string(String(decoding: text.utf8.map { $0 == 0 ? 0x3F : $0 }, as: UTF8.self))
+    static func clean(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return String(decoding: text.utf8.map { $0 == 0 ? 0x3F : $0 }, as: UTF8.self)
     }
 }

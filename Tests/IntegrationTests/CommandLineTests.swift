@@ -120,14 +120,19 @@ import Testing
         let s = try Setup()
         defer { s.stop() }
         let watch = try BackgroundCommand(try Self.trainbell, ["watch", "run", "--json"], environment: s.env.mapValues { $0 })
-        // Let it subscribe.
-        usleep(300_000)
-        _ = try s.run(["start", "run", "--total", "4"])
+        // Subscribed once it shows a change of the job: start the run until it does.
+        let subscribed = Date().addingTimeInterval(10)
+        repeat {
+            _ = try s.run(["start", "run", "--total", "4"])
+            usleep(20_000)
+        } while !watch.stdout.contains("{\"event\":\"job\",\"job_id\":\"run\"") && Date() < subscribed
         _ = try s.run(["progress", "run", "1", "--wait"])
         _ = try s.run(["start", "other", "--total", "4"])
         _ = try s.run(["progress", "other", "2", "--wait"])
         _ = s.server.waitForNotifies(count: 2)
-        usleep(300_000)
+        // The milestone's record reaches the watcher before it is stopped.
+        let shown = Date().addingTimeInterval(10)
+        while !watch.stdout.contains("\"milestone\":25") && Date() < shown { usleep(20_000) }
         kill(watch.pid, SIGINT)
         let result = try #require(watch.wait(seconds: 10))
         #expect(result.status == 0)

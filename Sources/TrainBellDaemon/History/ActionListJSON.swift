@@ -28,27 +28,9 @@ enum ActionListJSON {
         return reader.actions()
     }
 
-    /// Appends `text` as a JSON string: `"` and `\` escaped, control characters as `\n`, `\t`, … or
-    /// `\u00XX`; everything else as it is (UTF-8).
+    /// Appends `text` as a JSON string (``JSONString``).
     private static func appendString(_ text: String, to json: inout String) {
-        json += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case "\u{08}": json += "\\b"
-            case "\u{0C}": json += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                json.unicodeScalars.append(scalar)
-            }
-        }
-        json += "\""
+        json += JSONString.quoted(text)
     }
 
     /// A cursor over the UTF-8 bytes of the JSON.

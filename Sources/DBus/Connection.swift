@@ -125,21 +125,15 @@ public final class Connection: @unchecked Sendable {
     /// `MainLoop` runs on another thread.
     @discardableResult
     public func flush(timeout: Double) -> Bool {
-        let deadline = Self.monotonicSeconds() + max(0, timeout)
+        let deadline = MonotonicClock.seconds + max(0, timeout)
         while hasMessagesToSend {
             guard isConnected, dbus_connection_get_is_connected(raw) != 0 else { return false }
-            let remaining = deadline - Self.monotonicSeconds()
+            let remaining = deadline - MonotonicClock.seconds
             guard remaining > 0 else { return false }
             let ms = Int32(min(remaining * 1000, 1000).rounded(.up))
             guard dbus_connection_read_write(raw, ms) != 0 else { return false }
         }
         return true
-    }
-
-    static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Calls a method and waits for the reply at most `timeout` seconds; an error reply is thrown.

@@ -1,3 +1,4 @@
+import DBus
 import Glibc
 
 /// Runs a command with its output passed through unchanged, and every chunk of it handed to an
@@ -109,17 +110,17 @@ final class ChildRunner {
         var polls: [pollfd] = []
         while !open.isEmpty {
             var timeout = tickMilliseconds
-            if exited { timeout = Int32(clamping: max(0, min(Int64(tickMilliseconds), stopAt - Self.monotonicMilliseconds()))) }
+            if exited { timeout = Int32(clamping: max(0, min(Int64(tickMilliseconds), stopAt - MonotonicClock.milliseconds))) }
             polls = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let n = poll(&polls, nfds_t(polls.count), timeout)
             if n < 0 && errno != EINTR { break }
             if !exited, waitpid(pid, &status, WNOHANG) == pid {
                 exited = true
-                stopAt = Self.monotonicMilliseconds() + Int64((grace * 1000).rounded())
+                stopAt = MonotonicClock.milliseconds + Int64((grace * 1000).rounded())
             }
             tick()
             if n <= 0 {
-                if exited && Self.monotonicMilliseconds() >= stopAt { break }
+                if exited && MonotonicClock.milliseconds >= stopAt { break }
                 continue
             }
             var stillOpen: [(fd: Int32, stream: Stream)] = []
@@ -140,7 +141,7 @@ final class ChildRunner {
             }
             open = stillOpen
             // Output keeps coming after the grace: what is already read has passed; stop here.
-            if exited && Self.monotonicMilliseconds() >= stopAt { break }
+            if exited && MonotonicClock.milliseconds >= stopAt { break }
         }
         open.forEach { close($0.fd) }
         if !exited { while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
@@ -157,12 +158,6 @@ final class ChildRunner {
     /// prints fast is switched away from less often; the default (64 KiB) stays when refused.
     static func enlarge(pipe fd: Int32) {
         _ = fcntl(fd, setPipeSize, Int32(readSize))
-    }
-
-    static func monotonicMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     /// Forwards a signal to the command.

@@ -179,12 +179,9 @@ final class ReportSender: @unchecked Sendable {
 
     /// Waits for `event` on the pipe, at most `seconds`; whether it came.
     private func wait(for event: UInt8, seconds: Double) -> Bool {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let deadline = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 + seconds
+        let deadline = MonotonicClock.seconds + seconds
         while true {
-            clock_gettime(CLOCK_MONOTONIC, &ts)
-            let remaining = deadline - (Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9)
+            let remaining = deadline - MonotonicClock.seconds
             guard remaining > 0 else { return false }
             var poller = pollfd(fd: events[0], events: Int16(POLLIN), revents: 0)
             let n = poll(&poller, 1, Int32((remaining * 1000).rounded(.up)))

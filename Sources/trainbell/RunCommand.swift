@@ -226,7 +226,7 @@ final class RunReporter {
             pendingProgress = nil
             return
         }
-        let now = ChildRunner.monotonicMilliseconds()
+        let now = MonotonicClock.milliseconds
         guard force || now - lastQueuedAt >= Self.progressInterval else { return }
         sender.push(.progress(current: pending.current, total: pending.total ?? 0))
         lastQueued = pending

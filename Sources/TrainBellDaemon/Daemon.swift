@@ -91,6 +91,7 @@ public final class Daemon {
             throw Failure(message: "cannot keep a history, not even in memory: \(error)", exitCode: 1)
         }
         if !historyState.isOK { log.warning("history: \(historyState)") }
+        history.maximumRecords = configuration.historyMaxRecords
         historyPager = HistoryPager(history: history, loop: loop)
         do throws(BusError) {
             if let address = options.address {
@@ -230,6 +231,7 @@ public final class Daemon {
             interface.configuration = fresh
             notifier.builder = fresh.requestBuilder
             history.maximumBytes = fresh.historyMaxBytes
+            history.maximumRecords = fresh.historyMaxRecords
             notifier.collapser = ErrorCollapser(window: fresh.errorCollapseWindow)
             notifier.policy.sendsDigest = fresh.sendsDigest
             notifier.policy.templates = fresh.composer.templates

@@ -7,6 +7,30 @@ import TrainBellCore
 
 /// What a large history costs: replies read only what they return, the size bound, failed writes.
 extension HistoryStoreTests {
+    // MARK: - The count bound as records come
+
+    /// Found at 10,000 jobs: the history held 20,004 records though max-records is 10,000 (the bound
+    /// was applied at start and once a day only).
+    @Test func theRecordCountBoundHoldsAsRecordsAreAdded() throws {
+        try withTemporaryDirectory { directory in
+            let store = try HistoryStore(path: directory + "/history.sqlite3")
+            store.maximumRecords = 10
+            var all: [NotificationRecord] = []
+            for index in 0..<57 {
+                all.append(try store.append(Self.record(jobID: "job", timestamp: Int64(index), message: "record \(index)")))
+                #expect(try store.records(jobID: nil).count == min(index + 1, 10))
+            }
+            #expect(try store.records(jobID: nil).map(\.id) == all.suffix(10).map(\.id))
+            // What the size bound counts follows: exactly the ten records left.
+            let kept = all.suffix(10).reduce(Int64(0)) { $0 + HistoryStore.size(message: $1.message, title: $1.title) }
+            #expect(store.storedBytes == kept)
+            // Lowered at run time (a Reload): the next record brings the count down to the new bound.
+            store.maximumRecords = 3
+            _ = try store.append(Self.record(jobID: "job", timestamp: 100, message: "after"))
+            #expect(try store.records(jobID: nil).count == 3)
+        }
+    }
+
     // MARK: - Replies (issue 18, defect 6)
 
     /// `GetNotifications("")` loaded every record of a 200 MB history to keep the newest 32 MiB.

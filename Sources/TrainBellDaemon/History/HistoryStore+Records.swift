@@ -77,6 +77,12 @@ extension HistoryStore {
             let id = database.lastInsertRowID
             try database.statement("INSERT INTO notification_message (id, message) VALUES (?1, ?2)")
                 .execute([.integer(id), .text(stored.message)])
+            // The count bound, as records come (not only at the daily prune): ids are never reused and
+            // rise by one a record, so those at or below id − maximumRecords are beyond the newest
+            // maximumRecords. Usually one row, found by the primary key.
+            if let maximumRecords, id > Int64(max(0, maximumRecords)) {
+                removed += try deleteRecords(throughID: id - Int64(max(0, maximumRecords)))
+            }
             return (id, removed)
         }
         account(size - removed)
@@ -105,6 +111,18 @@ extension HistoryStore {
         guard let last else { return 0 }
         try database.statement("DELETE FROM notification WHERE id <= ?1").execute([.integer(last)])
         return removed
+    }
+
+    /// Deletes the records with ids up to `last`; returns what they counted for. Runs inside a
+    /// transaction.
+    private func deleteRecords(throughID last: Int64) throws -> Int64 {
+        let sizes = try database.statement("SELECT count(*), coalesce(sum(size), 0) FROM notification WHERE id <= ?1")
+        try sizes.bind([.integer(last)])
+        let (rows, counted) = try sizes.step() ? (sizes.int64(at: 0), sizes.int64(at: 1)) : (0, 0)
+        sizes.reset()
+        guard rows > 0 else { return 0 }
+        try database.statement("DELETE FROM notification WHERE id <= ?1").execute([.integer(last)])
+        return counted
     }
 
     /// Records what became of a notification after it was stored, e.g. a

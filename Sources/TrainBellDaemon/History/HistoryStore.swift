@@ -52,6 +52,9 @@ final class HistoryStore {
     ///
     /// A history in memory keeps ``maximumBytesInMemory`` at most, whatever
     /// is set: it is the daemon's own memory then.
+    /// The most records kept (`[history] max-records`), applied as records are added; nil for no bound.
+    var maximumRecords: Int?
+
     var maximumBytes: Int64? {
         didSet {
             if isInMemory { maximumBytes = min(maximumBytes ?? Self.maximumBytesInMemory, Self.maximumBytesInMemory) }

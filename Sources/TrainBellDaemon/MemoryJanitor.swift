@@ -15,8 +15,6 @@ final class MemoryJanitor {
     private let loop: MainLoop
     private var timer: EventSource?
     private var active = false
-    /// Trims done, for the log at debug level and tests.
-    private(set) var trims = 0
 
     init(loop: MainLoop) { self.loop = loop }
 
@@ -31,7 +29,6 @@ final class MemoryJanitor {
             }
             self.timer = nil
             tb_give_back_freed_memory()
-            self.trims += 1
             return false
         }
     }

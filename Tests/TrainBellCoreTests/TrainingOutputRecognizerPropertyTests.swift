@@ -91,4 +91,27 @@ import TrainBellCore
             #expect(Self.observe(bytes, sizes: sizes) == whole)
         }
     }
+
+    /// The recent lines (what `run` shows of a failed command) are the same however the output is
+    /// chunked: ordinary lines are copied only when a run of them ends, and must still be the last ones.
+    @Test func howTheOutputIsChunkedDoesNotChangeTheRecentLines() async {
+        await propertyCheck(count: 300, input: Self.stream, Self.chunkSizes) { bytes, sizes in
+            func recentLines(chunkedBy sizes: [Int]) -> [String] {
+                var recognizer = TrainingOutputRecognizer()
+                var start = 0
+                var turn = 0
+                while start < bytes.count {
+                    let end = min(start + sizes[turn % sizes.count], bytes.count)
+                    _ = recognizer.feed(bytes[start..<end])
+                    start = end
+                    turn += 1
+                }
+                _ = recognizer.finish()
+                return recognizer.recentLines
+            }
+            let whole = recentLines(chunkedBy: [max(bytes.count, 1)])
+            #expect(recentLines(chunkedBy: [1]) == whole)
+            #expect(recentLines(chunkedBy: sizes) == whole)
+        }
+    }
 }

@@ -3,15 +3,16 @@
 ///
 /// Every phrase the recognizer looks for anywhere in a line (the error
 /// phrases of ``ErrorLineClassifier``, `Warning: `, the traceback header)
-/// is longer than the ``anchorLength`` bytes of the window, so wherever it
-/// starts, one of its first two windows starts at an even offset of the
-/// line. The screen copies the line in ASCII lower case (16 bytes at a
-/// time), reads the window at every even offset as one 64-bit number and
-/// looks it up in a 64 Kibit filter, then in the set of anchors (those two
-/// windows of every phrase). A line that passes may hold a phrase (the
-/// recognizers then decide, as they would without the screen); a line that
-/// does not pass holds none. Only lines that pass are searched phrase by
-/// phrase, so an ordinary log line costs about one cycle per byte.
+/// is at least ``anchorLength`` + ``stride`` - 1 bytes long, so wherever it
+/// starts, one of its first ``stride`` windows of ``anchorLength`` bytes
+/// starts at an offset of the line that is a multiple of ``stride``. The
+/// screen copies the line in ASCII lower case (16 bytes at a time), reads
+/// the window at every such offset as one number and looks it up in a
+/// 64 Kibit filter, then in the set of anchors (those windows of every
+/// phrase). A line that passes may hold a phrase (the recognizers then
+/// decide, as they would without the screen); a line that does not pass
+/// holds none. Only lines that pass are searched phrase by phrase, so an
+/// ordinary log line costs about one instruction per byte here.
 struct LineScreen: Sendable {
     /// The verdict on one line.
     struct Verdict: Sendable, Equatable {
@@ -26,14 +27,18 @@ struct LineScreen: Sendable {
         ErrorLineClassifier.searchedPhrases + [Array("warning: ".utf8), PythonTraceback.header.asciiLowercased]
 
     /// The bytes of the window.
-    static let anchorLength = 8
+    static let anchorLength = 6
+    /// How far apart the windows read in a line are.
+    static let stride = 4
+    /// The bits of a 64-bit load that hold the window.
+    private static let windowMask: UInt64 = (1 << UInt64(anchorLength * 8)) - 1
 
     /// Whether a phrase is too short for the windows, in which case every line passes.
-    private static let everyLinePasses = phrases.contains { $0.count <= anchorLength }
+    private static let everyLinePasses = phrases.contains { $0.count < anchorLength + stride - 1 }
 
-    /// The windows at offsets 0 and 1 of each phrase, as a little-endian load of them reads.
-    private static let anchors: Set<UInt64> = Set(phrases.filter { $0.count > anchorLength }.flatMap { phrase in
-        (0...1).map { offset in
+    /// The windows at offsets 0 ..< stride of each phrase, as a little-endian load of them reads.
+    private static let anchors: Set<UInt64> = Set(phrases.filter { $0.count >= anchorLength + stride - 1 }.flatMap { phrase in
+        (0..<stride).map { offset in
             phrase[offset..<(offset + anchorLength)].reversed().reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
         }
     })
@@ -53,7 +58,9 @@ struct LineScreen: Sendable {
         Int(truncatingIfNeeded: (window &* 0x9E37_79B9_7F4A_7C15) >> 48)
     }
 
-    /// The line in lower case (reused from line to line).
+    /// The line in lower case (reused from line to line), with at least
+    /// 8 - ``anchorLength`` bytes after it, so the last window can be read
+    /// with a 64-bit load.
     private var lowered: [UInt8] = []
 
     init() {}
@@ -71,7 +78,8 @@ struct LineScreen: Sendable {
     private mutating func mayHoldPhrase(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         let count = line.count
         guard count > Self.anchorLength, let source = line.baseAddress else { return false }
-        if lowered.count < count { lowered.append(contentsOf: repeatElement(0, count: count - lowered.count)) }
+        let needed = count + 8 - Self.anchorLength
+        if lowered.count < needed { lowered.append(contentsOf: repeatElement(0, count: needed - lowered.count)) }
         return lowered.withUnsafeMutableBytes { bytes -> Bool in
             guard let base = bytes.baseAddress else { return false }
             base.copyMemory(from: source, byteCount: count)
@@ -89,12 +97,15 @@ struct LineScreen: Sendable {
                 index += 1
             }
             return Self.filter.withUnsafeBufferPointer { filter in
+                guard let words = filter.baseAddress else { return false }
                 var offset = 0
                 while offset + Self.anchorLength <= count {
-                    let window = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    let load = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    let window = load & Self.windowMask
                     let hash = Self.hash(window)
-                    if filter[hash >> 6] & (1 << UInt64(hash & 63)) != 0, Self.anchors.contains(window) { return true }
-                    offset += 2
+                    // The hash has 16 bits: always within the filter's 1,024 words.
+                    if words[hash >> 6] & (1 << UInt64(hash & 63)) != 0, Self.anchors.contains(window) { return true }
+                    offset += Self.stride
                 }
                 return false
             }

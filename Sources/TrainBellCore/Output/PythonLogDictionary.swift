@@ -30,12 +30,13 @@ struct PythonLogDictionary: Sendable {
     /// ASCII letter case ignored.
     static func isMetricKey(_ key: String) -> Bool {
         let key = Array(key.utf8).asciiLowercased
-        func contains(_ word: String) -> Bool { key.contains(Array(word.utf8)) }
-        func starts(_ word: String) -> Bool { key.hasPrefix(Array(word.utf8)) }
-        func equals(_ word: String) -> Bool { key.elementsEqual(word.utf8) }
-        return contains("loss") || equals("epoch") || contains("learning_rate") || equals("lr")
-            || contains("grad_norm") || equals("step") || starts("eval_") || starts("train_") || starts("test_")
+        return metricKeyParts.contains { key.contains($0) } || metricKeys.contains(key)
+            || metricKeyPrefixes.contains { key.hasPrefix($0) }
     }
+
+    private static let metricKeyParts = ["loss", "learning_rate", "grad_norm"].map { Array($0.utf8) }
+    private static let metricKeys: Set<[UInt8]> = Set(["epoch", "lr", "step"].map { Array($0.utf8) })
+    private static let metricKeyPrefixes = ["eval_", "train_", "test_"].map { Array($0.utf8) }
 
     /// A reader of `'key': value, …` (the inside of the braces).
     private struct Parser {
@@ -73,8 +74,8 @@ struct PythonLogDictionary: Sendable {
         private mutating func value() -> Double?? {
             guard index < bytes.endIndex else { return nil }
             if bytes[index] == UInt8(ascii: "'") || bytes[index] == UInt8(ascii: "\"") {
-                guard let text = quoted() else { return nil }
-                return .some(Self.number(text))
+                guard let text = quotedRange() else { return nil }
+                return .some(Self.number(bytes[text]))
             }
             let start = index
             var depth = 0
@@ -95,11 +96,16 @@ struct PythonLogDictionary: Sendable {
             }
             let token = bytes[start..<Swift.min(index, bytes.endIndex)].trimmingSpaces
             guard !token.isEmpty else { return nil }
-            return .some(Self.number(token.text))
+            return .some(Self.number(token))
         }
 
         /// `'text'` or `"text"` (keys and quoted values have no escapes).
         private mutating func quoted() -> String? {
+            quotedRange().map { bytes[$0].text }
+        }
+
+        /// Where the text of `'text'` or `"text"` is.
+        private mutating func quotedRange() -> Range<Int>? {
             guard index < bytes.endIndex else { return nil }
             let quote = bytes[index]
             guard quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") else { return nil }
@@ -108,7 +114,7 @@ struct PythonLogDictionary: Sendable {
             while end < bytes.endIndex, bytes[end] != quote { end += 1 }
             guard end < bytes.endIndex else { return nil }
             index = end + 1
-            return bytes[start..<end].text
+            return start..<end
         }
 
         private mutating func skipSpaces() {
@@ -117,18 +123,19 @@ struct PythonLogDictionary: Sendable {
 
         /// The number a value's text stands for: `0.41`, `nan`, `-inf`,
         /// `np.float64(0.41)`, `tensor(0.41, device='cuda:0')`.
-        static func number(_ text: String) -> Double? {
-            var text = Substring(text)
-            if let open = text.firstIndex(of: "("), text.last == ")" {
+        static func number(_ text: ArraySlice<UInt8>) -> Double? {
+            var text = text
+            if text.last == UInt8(ascii: ")"), let open = text.firstIndex(of: UInt8(ascii: "(")) {
                 let name = text[..<open]
-                guard
-                    name.hasPrefix("np.float") || name.hasPrefix("numpy.float") || name == "tensor"
-                        || name.hasPrefix("np.int")
-                else { return nil }
-                text = text[text.index(after: open)..<text.index(before: text.endIndex)]
-                if let comma = text.firstIndex(of: ",") { text = text[..<comma] }
+                guard wrappers.contains(where: { name.starts(with: $0) }) || name.elementsEqual(tensor) else { return nil }
+                text = text[(open + 1)..<(text.endIndex - 1)]
+                if let comma = text.firstIndex(of: UInt8(ascii: ",")) { text = text[..<comma] }
             }
-            return Double(pythonText: text)
+            return Double(pythonBytes: text)
         }
+
+        /// The calls a number may be wrapped in: numpy's scalars (by prefix), a tensor.
+        private static let wrappers = ["np.float", "numpy.float", "np.int"].map { Array($0.utf8) }
+        private static let tensor = Array("tensor".utf8)
     }
 }

@@ -38,3 +38,38 @@ struct RecentLineRing: Sendable {
         return order.map { slots[$0].text + (cut[$0] ? "…" : "") }
     }
 }
+
+/// The ranges of the last few lines of a chunk that were not copied yet:
+/// of a run of ordinary lines, only the last ``RecentLineRing/limit`` can
+/// still be among the recent lines, so only those are copied, when the
+/// run ends (``TrainingOutputRecognizer``).
+struct LatestRanges: Sendable {
+    let limit: Int
+    private var ranges: [Range<Int>] = []
+    /// Where the oldest range is, once `limit` are kept.
+    private var oldest = 0
+
+    init(limit: Int) {
+        self.limit = limit
+        ranges.reserveCapacity(limit)
+    }
+
+    var isEmpty: Bool { ranges.isEmpty }
+
+    /// Adds `range`, forgetting the oldest when full.
+    mutating func append(_ range: Range<Int>) {
+        if ranges.count < limit {
+            ranges.append(range)
+        } else {
+            ranges[oldest] = range
+            oldest = (oldest + 1) % limit
+        }
+    }
+
+    /// The ranges, oldest first; then none are kept.
+    mutating func removeAll(_ body: (Range<Int>) -> Void) {
+        for offset in 0..<ranges.count { body(ranges[(oldest + offset) % ranges.count]) }
+        ranges.removeAll(keepingCapacity: true)
+        oldest = 0
+    }
+}

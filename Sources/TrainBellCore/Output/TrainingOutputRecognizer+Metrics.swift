@@ -4,13 +4,14 @@ extension TrainingOutputRecognizer {
     /// (`gradient_explosion`).
     mutating func handle(_ dictionary: PythonLogDictionary, line: [UInt8]) {
         var metrics: [String: Double] = [:]
+        metrics.reserveCapacity(dictionary.entries.count)
         for (key, value) in dictionary.entries {
             metrics[key] = value
         }
         emit(.metrics(metrics))
-        let epoch = metrics["epoch"].map { " (epoch \(Self.format($0)))" } ?? ""
+        var epoch: String { metrics["epoch"].map { " (epoch \(Self.format($0)))" } ?? "" }
         if let (key, value) = dictionary.entries.first(where: {
-            !$0.value.isFinite && $0.key.lowercased().contains("loss")
+            !$0.value.isFinite && $0.key.utf8.asciiCaseInsensitiveContains("loss")
         }) {
             reportOnce(type: "loss_divergence", message: "\(key) is \(Self.format(value))\(epoch)", details: line.text)
         }

@@ -171,7 +171,7 @@ extension TrainingOutputRecognizer {
         trailer.split(separator: UInt8(ascii: ",")).compactMap { pair in
             guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return nil }
             let key = pair[..<equals].trimmingSpaces.text
-            guard let value = Double(pythonText: pair[(equals + 1)...].trimmingSpaces.text) else { return nil }
+            guard let value = Double(pythonBytes: pair[(equals + 1)...]) else { return nil }
             return (key, value)
         }
     }
@@ -190,7 +190,7 @@ extension TrainingOutputRecognizer {
             {
                 let key = piece[..<colon].trimmingSpaces
                 let valueText = piece[(colon + 2)...].trimmingSpaces.prefix { $0 != 0x20 }
-                if !key.isEmpty, !key.contains(0x20), let value = Double(pythonText: valueText.text) {
+                if !key.isEmpty, !key.contains(0x20), let value = Double(pythonBytes: valueText) {
                     metrics.append((key.text, value))
                 }
             }

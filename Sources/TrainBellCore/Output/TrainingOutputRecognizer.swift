@@ -53,6 +53,8 @@ public struct TrainingOutputRecognizer: Sendable {
 
     private var screen = LineScreen()
     private var recent = RecentLineRing(limit: recentLineLimit, lineLength: recentLineLength)
+    /// Ordinary lines of the chunk being read, not yet copied into `recent`.
+    private var uncopiedLines = LatestRanges(limit: recentLineLimit)
     /// Descriptions of bars last found (not) auxiliary, so a redraw need not read them again.
     var auxiliaryDescriptions: (auxiliary: String?, training: String?) = (nil, nil)
 
@@ -79,12 +81,30 @@ public struct TrainingOutputRecognizer: Sendable {
         while let next = splitter.next(in: bytes, from: &index, into: &line) {
             switch next {
             case .within(let range):
-                process(UnsafeBufferPointer(rebasing: bytes[range]), isCut: false)
+                let raw = UnsafeBufferPointer(rebasing: bytes[range])
+                switch screening(raw) {
+                case .ordinary(let text):
+                    // Copied only if it is still among the last lines when the run of them ends.
+                    if !text.isEmpty { uncopiedLines.append((range.lowerBound + text.lowerBound)..<(range.lowerBound + text.upperBound)) }
+                case .worthReading(let verdict):
+                    copyUncopiedLines(of: bytes)
+                    process(Array(raw), cursorUpMoves: 0, verdict: verdict)
+                case .withControlBytes:
+                    copyUncopiedLines(of: bytes)
+                    process(stripping: raw, isCut: false)
+                }
             case .kept(let isCut):
+                copyUncopiedLines(of: bytes)
                 line.withUnsafeBufferPointer { process($0, isCut: isCut) }
             }
         }
+        copyUncopiedLines(of: bytes)
         swap(&line, &spareLine)
+    }
+
+    private mutating func copyUncopiedLines(of bytes: UnsafeBufferPointer<UInt8>) {
+        guard !uncopiedLines.isEmpty else { return }
+        uncopiedLines.removeAll { range in recent.remember(bytes[range]) }
     }
 
     /// Ends the stream: reads a last line without a line break and ends
@@ -103,27 +123,53 @@ public struct TrainingOutputRecognizer: Sendable {
 
     // MARK: Lines
 
-    /// Reads one line of raw output (without its break).
-    private mutating func process(_ raw: UnsafeBufferPointer<UInt8>, isCut: Bool) {
-        guard !isCut, !ANSIStripper.hasControlBytes(raw) else {
-            let stripped = ANSIStripper.strip(Array(raw))
-            guard !isCut else {
-                // Too long to be anything the recognizer reads; still what the user saw last.
-                rememberRecent(stripped.text)
-                return
-            }
-            let verdict = screen.screen(stripped.text)
-            process(stripped.text, cursorUpMoves: stripped.cursorUpMoves, verdict: verdict)
-            return
-        }
+    /// What a first look at a raw line found.
+    private enum Screening {
+        /// An ordinary line of text: no bar, dict, warning, traceback, error or epoch in it. The
+        /// range of it without spaces at either end.
+        case ordinary(Range<Int>)
+        /// Something to read, as the screen judged it.
+        case worthReading(LineScreen.Verdict)
+        /// Escape sequences or other control bytes: to strip first.
+        case withControlBytes
+    }
+
+    private mutating func screening(_ raw: UnsafeBufferPointer<UInt8>) -> Screening {
+        guard !ANSIStripper.hasControlBytes(raw) else { return .withControlBytes }
         let verdict = screen.screen(raw)
         if !verdict.mayHoldPhrase, !verdict.hasMeterBracket, tracebacks.isEmpty, !Self.mayBeKerasDictOrEpoch(raw) {
-            // An ordinary line of text: no bar, dict, warning, traceback, error or epoch in it.
             let trimmed = Self.trimmingSpaces(raw)
-            if !trimmed.isEmpty { recent.remember(trimmed) }
+            return .ordinary(trimmed.startIndex..<trimmed.endIndex)
+        }
+        return .worthReading(verdict)
+    }
+
+    /// Reads one line of raw output (without its break).
+    private mutating func process(_ raw: UnsafeBufferPointer<UInt8>, isCut: Bool) {
+        guard isCut else {
+            switch screening(raw) {
+            case .ordinary(let text):
+                if !text.isEmpty { recent.remember(raw[text]) }
+            case .worthReading(let verdict):
+                process(Array(raw), cursorUpMoves: 0, verdict: verdict)
+            case .withControlBytes:
+                process(stripping: raw, isCut: false)
+            }
             return
         }
-        process(Array(raw), cursorUpMoves: 0, verdict: verdict)
+        process(stripping: raw, isCut: true)
+    }
+
+    /// Reads one line of raw output with its escape sequences removed.
+    private mutating func process(stripping raw: UnsafeBufferPointer<UInt8>, isCut: Bool) {
+        let stripped = ANSIStripper.strip(Array(raw))
+        guard !isCut else {
+            // Too long to be anything the recognizer reads; still what the user saw last.
+            rememberRecent(stripped.text)
+            return
+        }
+        let verdict = screen.screen(stripped.text)
+        process(stripped.text, cursorUpMoves: stripped.cursorUpMoves, verdict: verdict)
     }
 
     /// Reads one line without escape sequences, as ``LineScreen`` judged it.

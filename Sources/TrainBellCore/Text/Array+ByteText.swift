@@ -68,11 +68,21 @@ extension ArraySlice where Element == UInt8 {
 extension UInt8 {
     /// Whether the byte is an ASCII digit.
     var isASCIIDigit: Bool { (0x30...0x39).contains(self) }
+
+    /// The byte with an ASCII capital letter made small.
+    var asciiLowercased: UInt8 { self &- 0x41 < 26 ? self | 0x20 : self }
 }
 
 extension String.UTF8View {
     /// Whether the text holds `word` (given in lower case), ASCII letter case ignored.
     func asciiCaseInsensitiveContains(_ word: String) -> Bool {
-        Array(self).asciiLowercased.contains(Array(word.utf8))
+        let word = word.utf8
+        guard let first = word.first else { return true }
+        var start = startIndex
+        while let at = self[start...].firstIndex(where: { $0.asciiLowercased == first }) {
+            if self[at...].starts(with: word, by: { $0.asciiLowercased == $1 }) { return true }
+            start = index(after: at)
+        }
+        return false
     }
 }

@@ -31,6 +31,14 @@ public struct JobID: Sendable, Hashable, Comparable, Codable, CustomStringConver
         self.rawValue = text
     }
 
+    /// A job id from text already validated as one (a key of a table of
+    /// validated ids, to look it up without validating the text again). A
+    /// look-up with text that is not a valid id finds nothing, since no
+    /// valid id equals it; never store one made from unchecked text.
+    public init(trusted text: String) {
+        self.rawValue = text
+    }
+
     /// Validates a job id given as raw bytes (e.g. from a C string or a file).
     ///
     /// - Throws: A ``ValidationError`` when the bytes are not UTF-8, or as

@@ -7,7 +7,7 @@ extension BusInterface {
     func getNotifications(_ rawID: String, reply: PendingReply) {
         do throws(TrainBellError) {
             if !rawID.isEmpty { _ = try BusArguments.jobID(rawID) }
-            try historyPager.answer(jobID: rawID.isEmpty ? nil : rawID, isKnown: rawID.isEmpty || registry[rawID] != nil, reply)
+            try historyPager.answer(jobID: rawID.isEmpty ? nil : rawID, isKnown: rawID.isEmpty || registry.knownID(rawID) != nil, reply)
         } catch {
             reply.fail(error.busError)
         }

@@ -12,25 +12,25 @@ extension BusInterface {
         }
         let requested = try options.string("app-id").flatMap { $0.isEmpty ? nil : $0 }
         let appID = self.appID(requested: try requested.map { text throws(TrainBellError) in try BusArguments.appID(text, argument: "option 'app-id'") },
-                               caller: caller, job: id.rawValue, waitForCaller: true)
+                               caller: caller, job: id, waitForCaller: true)
         let icon = try options.string("icon").map { text throws(TrainBellError) in try BusArguments.icon(text, argument: "option 'icon'") }
         let job = Job.start(id: id, title: BusArguments.title(title), totalSteps: total, appID: appID,
                             icon: icon, milestones: milestones, now: Clock.now())
         try registry.add(job)
-        notifier.forget(jobID: id.rawValue)
+        notifier.forget(jobID: id)
         changed(["ActiveJobs"])
         launcher.show(job)
         return JobObject.path(of: id)
     }
 
     func reportProgress(_ rawID: String, current: UInt64, total: UInt64, caller: String) throws(TrainBellError) {
-        let key: String
-        if registry[rawID] != nil {
-            key = rawID
+        let key: JobID
+        if let known = registry.knownID(rawID) {
+            key = known
         } else {
             // An unknown id starts a job titled by its id.
             let id = try BusArguments.jobID(rawID)
-            key = id.rawValue
+            key = id
             try registry.add(Job.start(id: id, title: id.rawValue, totalSteps: total,
                                        appID: appID(requested: nil, caller: caller, job: key),
                                        milestones: configuration.milestones, now: Clock.now()))
@@ -80,30 +80,28 @@ extension BusInterface {
     }
 
     func completeJob(_ rawID: String, message: String) throws(TrainBellError) -> UInt64 {
-        _ = try BusArguments.jobID(rawID)
+        let id = try existingJob(rawID)
         let message = BusArguments.message(message)
-        guard registry[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
         let now = Clock.now()
         let composer = configuration.composer
-        let event = registry.update(rawID, { $0.complete(message: message, now: now, composer: composer) }) ?? nil
+        let event = registry.update(id, { $0.complete(message: message, now: now, composer: composer) }) ?? nil
         defer {
-            if let job = registry[rawID] { launcher.show(job, event: event) }
+            if let job = registry[id] { launcher.show(job, event: event) }
             changed(["ActiveJobs"])
         }
         guard let event else {
-            registry.saveAndAnnounce(rawID)
+            registry.saveAndAnnounce(id)
             return 0
         }
-        return try notify(event, key: rawID, now: now).id
+        return try notify(event, key: id, now: now).id
     }
 
     func cancelJob(_ rawID: String) throws(TrainBellError) {
-        _ = try BusArguments.jobID(rawID)
-        guard registry[rawID] != nil else { throw .unknownJob(BusArguments.printable(rawID)) }
-        registry.update(rawID) { $0.cancel(now: Clock.now()) }
-        notifier.forget(jobID: rawID)
-        registry.saveAndAnnounce(rawID)
-        if let job = registry[rawID] { launcher.show(job) }
+        let id = try existingJob(rawID)
+        registry.update(id) { $0.cancel(now: Clock.now()) }
+        notifier.forget(jobID: id)
+        registry.saveAndAnnounce(id)
+        if let job = registry[id] { launcher.show(job) }
         changed(["ActiveJobs"])
     }
 
@@ -115,20 +113,27 @@ extension BusInterface {
         launcher.setProgress(appID: appID, value: value)
     }
 
-    /// The key of job `rawID`, started (titled by its id) when unknown.
-    private func existingOrNewJob(_ rawID: String, caller: String) throws(TrainBellError) -> String {
-        if registry[rawID] != nil { return rawID }
+    /// The id of job `rawID`, started (titled by its id) when unknown.
+    private func existingOrNewJob(_ rawID: String, caller: String) throws(TrainBellError) -> JobID {
+        if let known = registry.knownID(rawID) { return known }
         let id = try BusArguments.jobID(rawID)
         try registry.add(Job.start(id: id, title: id.rawValue, totalSteps: 0,
-                                   appID: appID(requested: nil, caller: caller, job: id.rawValue),
+                                   appID: appID(requested: nil, caller: caller, job: id),
                                    milestones: configuration.milestones, now: Clock.now()))
-        return id.rawValue
+        return id
+    }
+
+    /// The id of job `rawID`, which must be known: a malformed id and an unknown one are told apart.
+    private func existingJob(_ rawID: String) throws(TrainBellError) -> JobID {
+        if let known = registry.knownID(rawID) { return known }
+        _ = try BusArguments.jobID(rawID)
+        throw .unknownJob(BusArguments.printable(rawID))
     }
 
     /// Saves the job (its milestones are in the history before the notification goes out), then delivers.
     @discardableResult
-    private func notify(_ event: NotificationEvent, key: String, now: Int64) throws(TrainBellError) -> NotificationRecord {
-        guard let job = registry[key] else { throw .unknownJob(key) }
+    private func notify(_ event: NotificationEvent, key: JobID, now: Int64) throws(TrainBellError) -> NotificationRecord {
+        guard let job = registry[key] else { throw .unknownJob(key.rawValue) }
         registry.saveAndAnnounce(key)
         return notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
     }
@@ -136,7 +141,7 @@ extension BusInterface {
     /// The app whose dock icon shows a new job: the trainer's choice or the configured default; else
     /// the caller's own app. A job started by its first report gets its app when the background
     /// lookup answers.
-    private func appID(requested: String?, caller: String, job: String, waitForCaller: Bool = false) -> String? {
+    private func appID(requested: String?, caller: String, job: JobID, waitForCaller: Bool = false) -> String? {
         if let requested, !requested.isEmpty {
             // Kept (it may be installed later), but no dock shows an id without a desktop file.
             let check = callerApps.check(requested)

@@ -15,7 +15,7 @@ extension BusInterface {
     }
 
     func sendRequest(summary: String, body: String, options: OptionMap) throws(TrainBellError)
-        -> (NotificationEvent, NotificationRequest, String)
+        -> (NotificationEvent, NotificationRequest, JobID?)
     {
         guard !summary.isEmpty else { throw .invalidArgument("summary must not be empty") }
         var urgency = Urgency.normal
@@ -34,8 +34,8 @@ extension BusInterface {
             throw .invalidArgument("option 'actions' must hold pairs: key, label, key, label… (got \(actions.count) strings)")
         }
         let replaceID = try options.integer("replace-id", in: 0...Int64(UInt32.max), expected: "u") ?? 0
-        let jobID = try options.string("job") ?? ""
-        if !jobID.isEmpty { _ = try BusArguments.jobID(jobID, argument: "option 'job'") }
+        let jobText = try options.string("job") ?? ""
+        let jobID = jobText.isEmpty ? nil : try BusArguments.jobID(jobText, argument: "option 'job'")
         var hints: [(name: String, value: HintValue)] = []
         for (name, value) in (try options.dictionary("hints") ?? [:]).sorted(by: { $0.key < $1.key }) {
             // Passed through as the caller typed it: only the hint's own variant is taken off.

@@ -24,20 +24,20 @@ final class JobRegistry {
     private let history: HistoryStore
     private let log: Logger
 
-    private var jobs: [String: Job] = [:]
-    private var objects: [String: ExportedObject] = [:]
+    private var jobs: [JobID: Job] = [:]
+    private var objects: [JobID: ExportedObject] = [:]
     /// Jobs changed since they were last saved.
-    private var unsaved: Set<String> = []
+    private var unsaved: Set<JobID> = []
     private var saveTimer: EventSource?
     /// Each job as last announced: the next announcement carries what changed since.
-    private var announced: [String: Job] = [:]
-    private var pacer = AnnouncementPacer<String>(interval: JobRegistry.announcementInterval,
+    private var announced: [JobID: Job] = [:]
+    private var pacer = AnnouncementPacer<JobID>(interval: JobRegistry.announcementInterval,
                                                   perSecond: JobRegistry.announcementsPerSecond,
                                                   burst: JobRegistry.announcementsPerSecond)
     private var announcementTimer: EventSource?
 
     /// Called with the id of every job forgotten, so the others forget it too.
-    var onForget: ((String) -> Void)?
+    var onForget: ((JobID) -> Void)?
 
     init(connection: Connection, loop: MainLoop, history: HistoryStore, log: Logger) {
         self.connection = connection
@@ -46,7 +46,15 @@ final class JobRegistry {
         self.log = log
     }
 
-    subscript(key: String) -> Job? { jobs[key] }
+    subscript(id: JobID) -> Job? { jobs[id] }
+
+    /// The id of the job whose id reads `text`, if there is one: found without validating `text`
+    /// again (every id in the table was validated when its job started), so the hot path of a
+    /// known job costs one look-up.
+    func knownID(_ text: String) -> JobID? {
+        let probe = JobID(trusted: text)
+        return jobs[probe] == nil ? nil : probe
+    }
 
     var count: Int { jobs.count }
     var runningCount: Int { jobs.values.reduce(0) { $0 + ($1.state == .running ? 1 : 0) } }
@@ -54,7 +62,7 @@ final class JobRegistry {
     /// Jobs saved by an earlier run, exported again (after `restore`, before the name is taken).
     func restore() {
         do {
-            for job in try history.jobs() { jobs[job.id.rawValue] = job }
+            for job in try history.jobs() { jobs[job.id] = job }
             if !jobs.isEmpty { log.info("restored \(jobs.count) jobs from the history") }
         } catch {
             log.error("cannot restore jobs from the history: \(error)")
@@ -64,7 +72,7 @@ final class JobRegistry {
 
     /// Adds or replaces `job` (a new run), saves it and exports or announces it.
     func add(_ job: Job) throws(TrainBellError) {
-        let key = job.id.rawValue
+        let key = job.id
         if jobs[key] == nil { try makeRoom() }
         jobs[key] = job
         save(key)
@@ -77,19 +85,19 @@ final class JobRegistry {
 
     /// Changes job `key` in place; nil when there is no such job.
     @discardableResult
-    func update<Result>(_ key: String, _ change: (inout Job) -> Result) -> Result? {
+    func update<Result>(_ key: JobID, _ change: (inout Job) -> Result) -> Result? {
         guard jobs[key] != nil else { return nil }
         return change(&jobs[key]!)
     }
 
     /// Saves job `key` now and announces it at once: before a notification of it goes out.
-    func saveAndAnnounce(_ key: String) {
+    func saveAndAnnounce(_ key: JobID) {
         save(key)
         announce(key, immediately: true)
     }
 
     /// Marks job `key` changed: saved by the timer, announced at most ~10 times a second (the hot path).
-    func changed(_ key: String) {
+    func changed(_ key: JobID) {
         unsaved.insert(key)
         scheduleSave()
         announce(key)
@@ -104,7 +112,7 @@ final class JobRegistry {
     /// Forgets ended jobs last changed before `cutoff` (they stay in the history): unexported, and
     /// every table of theirs cleared, so a trainer that makes millions of ids cannot grow the daemon.
     func forgetEnded(olderThan cutoff: Int64) {
-        let ended = jobs.values.filter { $0.state != .running && $0.updatedAt < cutoff }.map(\.id.rawValue)
+        let ended = jobs.values.filter { $0.state != .running && $0.updatedAt < cutoff }.map(\.id)
         guard !ended.isEmpty else { return }
         saveUnsaved()
         for key in ended {
@@ -127,7 +135,7 @@ final class JobRegistry {
     }
 
     /// Saves job `key`; when the history cannot, the job lives on and the timer tries again.
-    private func save(_ key: String) {
+    private func save(_ key: JobID) {
         guard let job = jobs[key] else {
             unsaved.remove(key)
             return
@@ -151,7 +159,7 @@ final class JobRegistry {
         }
     }
 
-    private func export(_ key: String) {
+    private func export(_ key: JobID) {
         guard let job = jobs[key] else { return }
         let object = ExportedObject(path: JobObject.path(of: job.id), interfaces: [
             JobObject.table { [weak self] in self?.jobs[key] },
@@ -166,7 +174,7 @@ final class JobRegistry {
     /// PropertiesChanged of a job, paced (`AnnouncementPacer`): at most ~10 a second per job and
     /// ~1,000 a second in all, the last state always announced, carrying only the properties that
     /// changed since the last one.
-    private func announce(_ key: String, immediately: Bool = false) {
+    private func announce(_ key: JobID, immediately: Bool = false) {
         let now = Clock.now()
         if immediately {
             pacer.forced(key, now: now)
@@ -178,7 +186,7 @@ final class JobRegistry {
         }
     }
 
-    private func emitChanges(_ key: String) {
+    private func emitChanges(_ key: JobID) {
         guard let job = jobs[key] else { return }
         let names = JobObject.changedProperties(from: announced[key], to: job)
         announced[key] = job

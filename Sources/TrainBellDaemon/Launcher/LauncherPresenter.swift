@@ -25,7 +25,7 @@ final class LauncherPresenter {
     private var expiryTimer: EventSource?
     private var expiryDeadline: Int64?
     /// The percent last shown in Plasma of each running job (Plasma is told only of changes).
-    private var plasmaPercent: [String: UInt32] = [:]
+    private var plasmaPercent: [JobID: UInt32] = [:]
     var settings: Settings {
         didSet { board.flashDuration = settings.flashDuration }
     }
@@ -80,7 +80,7 @@ final class LauncherPresenter {
     }
 
     /// A job the daemon forgot.
-    func forget(jobID: String) {
+    func forget(jobID: JobID) {
         plasmaPercent.removeValue(forKey: jobID)
     }
 
@@ -151,23 +151,23 @@ final class LauncherPresenter {
     /// The job in Plasma's job tracker: title, percent, "step x of y" with an estimate of the time left.
     private func showInPlasma(_ job: Job) {
         guard settings.usesPlasmaJobs else { return }
-        let key = job.id.rawValue
+        let key = job.id
         switch job.state {
         case .running:
             let percent = UInt32(job.percent)
             if plasmaPercent[key] == percent { return }
             plasmaPercent[key] = percent
-            plasmaJobs.update(key, desktopEntry: job.appID ?? "",
+            plasmaJobs.update(key.rawValue, desktopEntry: job.appID ?? "",
                               .init(title: job.title, percent: percent, infoMessage: Self.stepMessage(job, now: Clock.now())))
         case .completed:
             plasmaPercent.removeValue(forKey: key)
-            plasmaJobs.terminate(key, errorCode: 0, message: "")
+            plasmaJobs.terminate(key.rawValue, errorCode: 0, message: "")
         case .failed:
             plasmaPercent.removeValue(forKey: key)
-            plasmaJobs.terminate(key, errorCode: 1, message: job.lastError.map { String($0.prefix(200)) } ?? "failed")
+            plasmaJobs.terminate(key.rawValue, errorCode: 1, message: job.lastError.map { String($0.prefix(200)) } ?? "failed")
         case .cancelled:
             plasmaPercent.removeValue(forKey: key)
-            plasmaJobs.terminate(key, errorCode: 1, message: "cancelled")
+            plasmaJobs.terminate(key.rawValue, errorCode: 1, message: "cancelled")
         }
     }
 

@@ -53,9 +53,10 @@ final class Notifier {
     /// Decides, records and (when the policy says so) sends `event` of `job`. Returns the record
     /// (id 0 when the history could not keep it: the notification goes out all the same).
     @discardableResult
-    func deliver(_ event: NotificationEvent, jobID: String, appID: String?, icon: String?, now: Int64) -> NotificationRecord {
+    func deliver(_ event: NotificationEvent, jobID: JobID?, appID: String?, icon: String?, now: Int64) -> NotificationRecord {
         beforeDecision?()
-        let decided = queue.decide(event, jobID: jobID, appID: appID, icon: icon, now: now)
+        // The queue and the history name no job with the empty id.
+        let decided = queue.decide(event, jobID: jobID?.rawValue ?? "", appID: appID, icon: icon, now: now)
         let record = recorded(decided.record)
         execute(queue.accept(decided, recordID: record.id))
         return record
@@ -63,10 +64,10 @@ final class Notifier {
 
     /// Sends a caller's own notification (`Send`): policy and history as for events, the request as
     /// given; `reply` gets the server's id (0 when it was not shown).
-    func deliverCustom(_ event: NotificationEvent, request: NotificationRequest, jobID: String, now: Int64,
+    func deliverCustom(_ event: NotificationEvent, request: NotificationRequest, jobID: JobID?, now: Int64,
                        sender: String? = nil, reply: @escaping (UInt32) -> Void) {
         beforeDecision?()
-        let (decided, token) = queue.decideSend(event, request: request, jobID: jobID, sender: sender, now: now)
+        let (decided, token) = queue.decideSend(event, request: request, jobID: jobID?.rawValue ?? "", sender: sender, now: now)
         sendReplies[token] = reply
         let record = recorded(decided.record)
         execute(queue.accept(decided, recordID: record.id))
@@ -82,7 +83,7 @@ final class Notifier {
     @discardableResult
     func updateDoNotDisturb(_ status: DoNotDisturbStatus, now: Int64) -> Bool {
         let (changed, digest) = queue.doNotDisturbChanged(status)
-        if let digest { deliver(digest, jobID: "", appID: nil, icon: nil, now: now) }
+        if let digest { deliver(digest, jobID: nil, appID: nil, icon: nil, now: now) }
         return changed
     }
 
@@ -90,7 +91,7 @@ final class Notifier {
     func closed(_ id: UInt32) { queue.closed(id) }
 
     /// A job's run starts over or ends: its bubbles are no longer replaced, its errors no longer collapsed.
-    func forget(jobID: String) { queue.forget(jobID: jobID) }
+    func forget(jobID: JobID) { queue.forget(jobID: jobID.rawValue) }
 
     // MARK: Effects
 

@@ -230,11 +230,7 @@ public struct TrainingOutputRecognizer: Sendable {
 
     /// `bytes` without spaces and tabs at either end.
     static func trimmingSpaces(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
-        var start = 0
-        var end = bytes.count
-        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-        return bytes[start..<end]
+        bytes.trimmingSpaces
     }
 
     /// Gives `line` to the traceback it belongs to, if any; whether it was

@@ -34,34 +34,22 @@ extension Array where Element == UInt8 {
         map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
     }
 
-    /// The bytes without spaces and tabs at either end.
-    var trimmingSpaces: ArraySlice<UInt8> {
-        var start = startIndex
-        var end = endIndex
-        while start < end, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
-        while end > start, self[end - 1] == 0x20 || self[end - 1] == 0x09 { end -= 1 }
-        return self[start..<end]
-    }
-
-    /// The bytes as text (invalid UTF-8 becomes U+FFFD).
-    var text: String {
-        String(decoding: self, as: UTF8.self)
-    }
 }
 
-extension ArraySlice where Element == UInt8 {
-    /// The bytes as text (invalid UTF-8 becomes U+FFFD).
-    var text: String {
-        String(decoding: self, as: UTF8.self)
-    }
-
+/// The same on an array, a slice of one, or a buffer of bytes.
+extension RandomAccessCollection where Element == UInt8, Index == Int {
     /// The bytes without spaces and tabs at either end.
-    var trimmingSpaces: ArraySlice<UInt8> {
+    var trimmingSpaces: SubSequence {
         var start = startIndex
         var end = endIndex
         while start < end, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
         while end > start, self[end - 1] == 0x20 || self[end - 1] == 0x09 { end -= 1 }
         return self[start..<end]
+    }
+
+    /// The bytes as text (invalid UTF-8 becomes U+FFFD).
+    var text: String {
+        String(decoding: self, as: UTF8.self)
     }
 }
 

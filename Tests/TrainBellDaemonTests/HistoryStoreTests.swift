@@ -183,6 +183,37 @@ import TrainBellCore
         #expect(try store.append(Self.record(jobID: "j", timestamp: 12)).id == 12)
     }
 
+    /// Issue 17, "errors on screen first": a record's id is given out before it is written. Reserved
+    /// ids rise above every id ever used (deleted ones and those of an earlier process included), a
+    /// record is stored under the id reserved for it, and an id whose record was never written is
+    /// not given out again by the same store.
+    @Test func reservedIdsRiseAboveEveryIdEverUsedAndNameTheRecordWrittenUnderThem() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/history.sqlite3"
+            let first = try HistoryStore(path: path)
+            #expect(try first.reserveRecordID() == 1)
+            let one = try first.append(Self.record(jobID: "j", timestamp: 1), reservedID: 1)
+            #expect(one.id == 1)
+            let two = try first.reserveRecordID(), three = try first.reserveRecordID()
+            #expect((two, three) == (2, 3))
+            // Written out of order, each under its own id; an unreserved append takes the next one.
+            #expect(try first.append(Self.record(jobID: "j", timestamp: 3), reservedID: three).id == 3)
+            #expect(try first.append(Self.record(jobID: "j", timestamp: 2), reservedID: two).id == 2)
+            #expect(try first.append(Self.record(jobID: "j", timestamp: 4)).id == 4)
+            // Reserved and never written (its append failed): 5 names no record and is not reused.
+            #expect(try first.reserveRecordID() == 5)
+            #expect(try first.reserveRecordID() == 6)
+            #expect(try first.prune(maxRecords: 0, maxAge: .max, now: 10) == 4)
+            try first.close()
+
+            let second = try HistoryStore(path: path)
+            // Above every id used before the records were deleted.
+            #expect(try second.reserveRecordID() == 5)
+            #expect(try second.records(jobID: nil) == [])
+            #expect(try second.record(id: 5) == nil)
+        }
+    }
+
     @Test func pruneByAgeRemovesWhatIsOlderThanMaxAge() throws {
         let store = try HistoryStore.inMemory()
         let all = try (1...10).map { try store.append(Self.record(jobID: "j", timestamp: Int64($0) * 100)) }

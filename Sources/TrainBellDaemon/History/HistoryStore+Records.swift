@@ -30,7 +30,28 @@ extension HistoryStore {
     ///
     /// - Throws: A ``HistoryError``; its ``HistoryError/kind`` is
     ///   `diskFull` on a full disk.
-    func append(_ record: NotificationRecord) throws(HistoryError) -> NotificationRecord {
+    /// The id of the next record, given out before the record is written, so that its notification
+    /// can go to the screen first (``append(_:reservedID:)`` then writes the record under it). Ids
+    /// rise above every id the file ever held and are not given out twice by one store, even when the
+    /// append of one fails (that id then names no record; a store opened later may give it again).
+    func reserveRecordID() throws(HistoryError) -> UInt64 {
+        let next: Int64
+        if let known = nextRecordID {
+            next = known
+        } else {
+            next = try access("cannot read the record ids of") {
+                // AUTOINCREMENT's counter: above every id ever used, deleted ones included.
+                let counter = try database.integer("SELECT seq FROM sqlite_sequence WHERE name = 'notification'") ?? 0
+                return max(counter, try database.integer("SELECT max(id) FROM notification") ?? 0) + 1
+            }
+        }
+        nextRecordID = next + 1
+        return UInt64(next)
+    }
+
+    /// Appends `record` under `reservedID` (from ``reserveRecordID()``), or when that is 0 under the
+    /// next id; the id the record has is ignored. Returns the record as stored, with its id.
+    func append(_ record: NotificationRecord, reservedID: UInt64 = 0) throws(HistoryError) -> NotificationRecord {
         var stored = record
         stored.jobID = Self.storedText(record.jobID)
         stored.event.title = Self.storedText(record.title)
@@ -66,26 +87,29 @@ extension HistoryStore {
             if let maximumBytes, storedBytes + size > maximumBytes {
                 removed = try deleteOldest(atLeast: storedBytes + size - maximumBytes / 8 * 7)
             }
+            // A reserved id (reserveRecordID) is used as given; 0 takes the next one.
             try database.statement(
                 """
-                INSERT INTO notification (job_id, run, type, title, milestone, urgency, sound, sound_name,
+                INSERT INTO notification (id, job_id, run, type, title, milestone, urgency, sound, sound_name,
                     actions, taskbar_progress, respect_dnd, error_type, timestamp, delivery, server_id, size)
-                VALUES (?1, COALESCE((SELECT run FROM job WHERE id = ?1), 0), ?2, ?3, ?4, ?5, ?6, ?7,
+                VALUES (NULLIF(?16, 0), ?1, COALESCE((SELECT run FROM job WHERE id = ?1), 0), ?2, ?3, ?4, ?5, ?6, ?7,
                     ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                 """
-            ).execute(columns)
+            ).execute(columns + [.integer(Int64(bitPattern: reservedID))])
             let id = database.lastInsertRowID
             try database.statement("INSERT INTO notification_message (id, message) VALUES (?1, ?2)")
                 .execute([.integer(id), .text(stored.message)])
             // The count bound, as records come (not only at the daily prune): ids are never reused and
-            // rise by one a record, so those at or below id − maximumRecords are beyond the newest
-            // maximumRecords. Usually one row, found by the primary key.
+            // rise by one a record (by more only after an append failed), so those at or below
+            // id − maximumRecords are beyond the newest maximumRecords. Usually one row, found by the
+            // primary key.
             if let maximumRecords, id > Int64(max(0, maximumRecords)) {
                 removed += try deleteRecords(throughID: id - Int64(max(0, maximumRecords)))
             }
             return (id, removed)
         }
         account(size - removed)
+        if let next = nextRecordID, next <= id { nextRecordID = id + 1 }
         stored.id = UInt64(id)
         return stored
     }

@@ -71,6 +71,9 @@ final class HistoryStore {
     /// What the stored records count for, in bytes (see ``maximumBytes``).
     private(set) var storedBytes: Int64 = 0
 
+    /// The id the next record gets (``reserveRecordID()``), read from the file when first asked.
+    var nextRecordID: Int64?
+
     /// The page size of SQLite, for the size of the file.
     private(set) var pageSize: Int64 = 4096
 

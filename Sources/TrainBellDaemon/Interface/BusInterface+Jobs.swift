@@ -130,12 +130,21 @@ extension BusInterface {
         throw .unknownJob(BusArguments.printable(rawID))
     }
 
-    /// Saves the job (its milestones are in the history before the notification goes out), then delivers.
+    /// Delivers `event` and saves and announces the job; the caller's reply (after this returns)
+    /// follows every write, so nothing acknowledged can be lost.
+    ///
+    /// An error or a warning goes to the screen first: its `Notify` leaves before anything is
+    /// written (the Notifier writes the record next, then the job is saved). A milestone or a
+    /// completion is saved with the job first: the job row says it was shown, so a daemon killed
+    /// just after the bubble never shows it again when it restarts.
     @discardableResult
     private func notify(_ event: NotificationEvent, key: JobID, now: Int64) throws(TrainBellError) -> NotificationRecord {
         guard let job = registry[key] else { throw .unknownJob(key.rawValue) }
-        registry.saveAndAnnounce(key)
-        return notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
+        let screenFirst = event.type == .error || event.type == .warning
+        if !screenFirst { registry.saveAndAnnounce(key) }
+        let record = notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
+        if screenFirst { registry.saveAndAnnounce(key) }
+        return record
     }
 
     /// The app whose dock icon shows a new job: the trainer's choice or the configured default; else

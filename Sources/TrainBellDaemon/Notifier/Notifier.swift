@@ -3,11 +3,16 @@ import Logging
 import TrainBellCore
 import TrainBellDesktop
 
-/// Carries out the delivery decided by ``DeliveryQueue`` (TrainBellCore, pure): appends each record to
-/// the history, sends the `Notify` calls and hands their answers back, writes and announces what
+/// Carries out the delivery decided by ``DeliveryQueue`` (TrainBellCore, pure): sends the `Notify`
+/// calls and hands their answers back, appends each record to the history, writes and announces what
 /// became of each record, answers `Send`. Every decision — in-place replacement, the wait for a reply
 /// in flight, the queue for a server that is not there, collapsed errors, the origins of clicks — is
 /// the queue's.
+///
+/// The bubble goes first: a new notification's `Notify` is sent as soon as it is decided (under a
+/// record id reserved in the history), then its record is written, and only then is it announced
+/// (`NotificationEmitted`) and the caller answered — so what the user waits for waits on no disk
+/// write, and nothing is acknowledged before it is durable.
 final class Notifier {
     let client: NotificationsClient
     let history: HistoryStore
@@ -22,6 +27,11 @@ final class Notifier {
     var onHeld: (() -> Void)?
     /// The callers of `Send` waiting for the server's id.
     private var sendReplies: [DeliveryQueue.SendToken: (UInt32) -> Void] = [:]
+    /// Reserved record ids whose append failed: announced as 0 (no record), as they name none.
+    private var unrecorded: Set<UInt64> = []
+    /// While a new record's `Notify` goes out before the record is written: answers that come back
+    /// at once (a call that cannot even be sent) wait here, to be carried out after the write.
+    private var deferredAnswers: [() -> Void]?
 
     init(client: NotificationsClient, history: HistoryStore, builder: NotificationRequestBuilder,
          collapseWindow: Int64, log: Logger) {
@@ -57,8 +67,28 @@ final class Notifier {
         beforeDecision?()
         // The queue and the history name no job with the empty id.
         let decided = queue.decide(event, jobID: jobID?.rawValue ?? "", appID: appID, icon: icon, now: now)
-        let record = recorded(decided.record)
-        execute(queue.accept(decided, recordID: record.id))
+        return carryOut(decided)
+    }
+
+    /// The bubble first, then the record, then the rest (see the type's documentation).
+    private func carryOut(_ decided: DeliveryQueue.Decided) -> NotificationRecord {
+        let reserved: UInt64
+        do {
+            reserved = try history.reserveRecordID()
+        } catch {
+            log.error("cannot record a notification of job \(decided.record.jobID) in the history: \(error); it is delivered anyway")
+            reserved = 0
+        }
+        let effects = queue.accept(decided, recordID: reserved)
+        deferredAnswers = []
+        execute(effects.filter(\.isNotify))
+        var record = decided.record
+        record.id = reserved
+        if reserved != 0 { record = recorded(record) }
+        let answers = deferredAnswers ?? []
+        deferredAnswers = nil
+        execute(effects.filter { !$0.isNotify })
+        answers.forEach { $0() }
         return record
     }
 
@@ -69,8 +99,7 @@ final class Notifier {
         beforeDecision?()
         let (decided, token) = queue.decideSend(event, request: request, jobID: jobID?.rawValue ?? "", sender: sender, now: now)
         sendReplies[token] = reply
-        let record = recorded(decided.record)
-        execute(queue.accept(decided, recordID: record.id))
+        _ = carryOut(decided)
     }
 
     /// A server appeared (or a new one replaced the old, or none is left).
@@ -101,18 +130,21 @@ final class Notifier {
             case .notify(let ticket, let request):
                 client.notify(request) { [weak self] result in
                     guard let self else { return }
-                    switch result {
-                    case .success(let id): self.execute(self.queue.answered(ticket, serverID: id))
-                    case .failure(let error): self.execute(self.queue.failed(ticket, reason: "\(error)"))
+                    let answer = {
+                        switch result {
+                        case .success(let id): self.execute(self.queue.answered(ticket, serverID: id))
+                        case .failure(let error): self.execute(self.queue.failed(ticket, reason: "\(error)"))
+                        }
                     }
+                    if self.deferredAnswers != nil { self.deferredAnswers?.append(answer) } else { answer() }
                 }
             case .notifyUnanswered(let request):
                 client.notify(request) { _ in }
             case .emit(let record):
-                onRecord?(record)
+                onRecord?(announced(record))
             case .recordDelivery(let record):
                 updateDelivery(of: record)
-                onRecord?(record)
+                onRecord?(announced(record))
             case .held:
                 onHeld?()
             case .answerSend(let token, let serverID):
@@ -123,9 +155,17 @@ final class Notifier {
         }
     }
 
+    /// `record` as announced: with id 0 when its append failed.
+    private func announced(_ record: NotificationRecord) -> NotificationRecord {
+        guard unrecorded.contains(record.id) else { return record }
+        var copy = record
+        copy.id = 0
+        return copy
+    }
+
     /// Writes what became of `record` to the history (a record never recorded, id 0, has no row).
     private func updateDelivery(of record: NotificationRecord) {
-        guard record.id != 0 else { return }
+        guard record.id != 0, !unrecorded.contains(record.id) else { return }
         do {
             try history.updateDelivery(recordID: record.id, delivery: record.delivery, serverID: record.serverID)
         } catch {
@@ -137,10 +177,28 @@ final class Notifier {
     /// with id 0, and the failure is logged: the user learns of the error that matters most then.
     private func recorded(_ record: NotificationRecord) -> NotificationRecord {
         do {
-            return try history.append(record)
+            return try history.append(record, reservedID: record.id)
         } catch {
             log.error("cannot record a notification of job \(record.jobID) in the history: \(error); it is delivered anyway")
-            return record
+            // Bounded: only a history failing for long fills it, and an old id is then long gone.
+            if unrecorded.count >= Self.maximumUnrecorded { unrecorded.removeAll() }
+            unrecorded.insert(record.id)
+            var unkept = record
+            unkept.id = 0
+            return unkept
+        }
+    }
+
+    /// The most failed appends remembered (``announced(_:)``).
+    static let maximumUnrecorded = 4_096
+}
+
+extension DeliveryQueue.Effect {
+    /// Whether the effect sends a `Notify` (what goes out before the record is written).
+    var isNotify: Bool {
+        switch self {
+        case .notify, .notifyUnanswered: true
+        default: false
         }
     }
 }

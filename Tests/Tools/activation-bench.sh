@@ -2,7 +2,8 @@
 # make bench-install: the first call that D-Bus-activates the installed trainbelld, against a minimal
 # C libdbus service activated the same way on the same private bus, and what each costs while idle;
 # then how many ReportProgress calls trainbelld fully handles per second against the C service's Tick
-# (same client, same bus, turns taken), and its memory after 1,000 jobs x 100 updates.
+# (same client, same bus, turns taken), and its memory after 1,000 jobs x 100 updates; last how soon an
+# error reaches a notification server through it, against a direct Notify (notify-latency-bench.c).
 # Usage: activation-bench.sh PREFIX   (PREFIX: where `make install` put trainbell)
 # With BENCH_FIGURES=FILE, every figure is also appended to FILE as "KEY SERVICE VALUE" lines, which
 # bench-table.sh turns into the table of issue 10.
@@ -24,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 dbus_cflags=$(pkg-config --cflags --libs dbus-1)
-for tool in activation-bench call-rate-bench minimal-dbus-service; do
+for tool in activation-bench call-rate-bench minimal-dbus-service notify-latency-bench; do
   cc -O2 -o "$work/$tool" "$here/$tool.c" $dbus_cflags
 done
 
@@ -99,4 +100,9 @@ if [ "$seen_c" != "$expected" ] || [ "$seen_d" != "$expected" ]; then
   echo "activation-bench.sh: a service did not handle every call; the rates above do not count" >&2
   exit 1
 fi
+
+# Issue 17: an error's way to the screen through trainbelld against a direct Notify, and a blocking
+# round trip against the C service's, with a C notification server on the same bus.
+echo "ReportError → Notify at a C notification server that answers at once, against the same Notify sent directly:"
+"$work/notify-latency-bench" "$address" "${LATENCY_ROUNDS:-500}" org.trainbell.BenchMinimal1
 kill "$pid"

@@ -20,7 +20,7 @@ format() {
   local f=$1; shift
   for v in "$@"; do [ -n "$v" ] || { echo "not measured"; return 0; }; done
   awk -v f="$f" 'BEGIN { n = ARGC - 1; for (i = 1; i <= n; i++) a[i] = ARGV[i]; ARGC = 1
-    printf f, a[1], a[2], a[3], a[4], a[5], a[6] }' "$@"
+    printf f, a[1], a[2], a[3], a[4], a[5], a[6], a[7] }' "$@"
 }
 
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk "BEGIN { print $1 / $2 }" || true; }
@@ -59,3 +59,22 @@ echo "| idle wake-ups and system calls over 10 s | $idle_text | 0 |"
 echo "| \`ReportProgress\` no-reply, fully handled, vs the C service's \`Tick\` in the same run | $rate_text | ≥ 0.9× the C rate |"
 echo
 echo "MB = 2^20 bytes. RSS: VmRSS 11 s after activation, and 2 s after the first round of the call-rate run."
+
+e_daemon50=$(value error_notify_p50_ms $daemon)
+e_daemon99=$(value error_notify_p99_ms $daemon)
+e_direct50=$(value error_notify_p50_ms direct)
+e_direct99=$(value error_notify_p99_ms direct)
+error_text=$(format "p50 %.2f× (%.3f vs %.3f ms), p99 %.2f× (%.3f vs %.3f ms), %d rounds" \
+  "$(ratio "$e_daemon50" "$e_direct50")" "$e_daemon50" "$e_direct50" \
+  "$(ratio "$e_daemon99" "$e_direct99")" "$e_daemon99" "$e_direct99" "$(value latency_rounds $daemon)")
+p_daemon=$(value ping_p50_ms $daemon)
+p_minimal=$(value ping_p50_ms $minimal)
+ping_text=$(format "%.2f× (%.3f vs %.3f ms)" "$(ratio "$p_daemon" "$p_minimal")" "$p_daemon" "$p_minimal")
+echo
+echo "Issue 17 figures of this run (the CLI's are printed by make bench-cli):"
+echo
+echo "| figure | measured | goal |"
+echo "| --- | --- | --- |"
+echo "| \`ReportError\` → \`Notify\` at the server, vs a direct C \`Notify\` | $error_text | ≤ 1.3× |"
+echo "| intake msgs/s (no reply) vs the C service, same client | $rate_text | ≥ 0.9× |"
+echo "| blocking round trip p50 vs C \`Ping\` | $ping_text | ≤ 1.15× |"

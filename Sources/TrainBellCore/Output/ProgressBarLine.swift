@@ -28,11 +28,20 @@ struct ProgressBarLine: Sendable, Equatable {
     /// The bar drawn in `line` (without escape sequences), if there is one.
     /// `mayBeTqdm` false says the line has no `" ["` (see ``LineScreen``).
     init?(_ line: [UInt8], mayBeTqdm: Bool = true) {
-        if let bar = (mayBeTqdm ? Self.tqdm(line) : nil) ?? Self.keras(line) {
+        if mayBeTqdm, let bar = Self.tqdm(line) {
+            self = bar
+        } else if let bar = Self.keras(line) {
             self = bar
         } else {
             return nil
         }
+    }
+
+    /// What precedes tqdm's bracket: the description and the position.
+    private struct Meter {
+        var description: String
+        var current: UInt64
+        var total: UInt64?
     }
 
     private init(
@@ -88,18 +97,17 @@ struct ProgressBarLine: Sendable, Equatable {
                 trailer = Array(line[(cursor + 1)..<end].trimmingSpaces)
             }
             let head = line[..<open]
-            let parsed = knownTotal ? meterWithTotal(head) : meterWithoutTotal(head)
-            if let (description, current, total) = parsed {
+            if let meter = knownTotal ? meterWithTotal(head) : meterWithoutTotal(head) {
                 return ProgressBarLine(
-                    style: .tqdm, description: description, current: current, total: total, rate: rate,
-                    trailer: trailer)
+                    style: .tqdm, description: meter.description, current: meter.current, total: meter.total,
+                    rate: rate, trailer: trailer)
             }
         }
         return nil
     }
 
     /// `desc: 42%|████▏     | 420/1000` (the bar and percentage optional).
-    private static func meterWithTotal(_ head: ArraySlice<UInt8>) -> (String, UInt64, UInt64?)? {
+    private static func meterWithTotal(_ head: ArraySlice<UInt8>) -> Meter? {
         let tokenStart = (head.lastIndex(of: 0x20) ?? (head.startIndex - 1)) + 1
         let token = head[tokenStart...]
         guard let slash = token.firstIndex(of: UInt8(ascii: "/")),
@@ -113,11 +121,11 @@ struct ProgressBarLine: Sendable, Equatable {
             while start > before.startIndex, before[start - 1].isASCIIDigit { start -= 1 }
             if start < percent { before = before[..<start] }
         }
-        return (description(before), current, total)
+        return Meter(description: description(before), current: current, total: total)
     }
 
     /// `desc: 420it` or `desc: 25000 examples`.
-    private static func meterWithoutTotal(_ head: ArraySlice<UInt8>) -> (String, UInt64, UInt64?)? {
+    private static func meterWithoutTotal(_ head: ArraySlice<UInt8>) -> Meter? {
         let trimmed = head.trimmingSpaces
         let lastStart = (trimmed.lastIndex(of: 0x20) ?? (trimmed.startIndex - 1)) + 1
         var numberStart = lastStart
@@ -127,13 +135,13 @@ struct ProgressBarLine: Sendable, Equatable {
             numberStart = (before.lastIndex(of: 0x20) ?? (before.startIndex - 1)) + 1
             guard numberStart < before.endIndex else { return nil }
             guard let current = count(before[numberStart...]) else { return nil }
-            return (description(trimmed[..<numberStart]), current, nil)
+            return Meter(description: description(trimmed[..<numberStart]), current: current, total: nil)
         }
         var end = numberStart
         while end < trimmed.endIndex, trimmed[end].isASCIIDigit || trimmed[end] == UInt8(ascii: ".") { end += 1 }
         if end < trimmed.endIndex, siMultiplier(trimmed[end]) != nil { end += 1 }
         guard let current = count(trimmed[numberStart..<end]) else { return nil }
-        return (description(trimmed[..<numberStart]), current, nil)
+        return Meter(description: description(trimmed[..<numberStart]), current: current, total: nil)
     }
 
     /// The end of a clock `M:SS` or `H:MM:SS` that starts at `start`.

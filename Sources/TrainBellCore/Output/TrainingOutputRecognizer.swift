@@ -180,11 +180,15 @@ public struct TrainingOutputRecognizer: Sendable {
             rememberRecent(line)
             return
         }
+        // Whether there is a bar is asked once: each test of an optional struct copies it.
         let bar = ProgressBarLine(line, mayBeTqdm: verdict.hasMeterBracket)
-        let dictionary = bar == nil ? PythonLogDictionary(line) : nil
-        let warning = bar == nil && dictionary == nil && verdict.mayHoldPhrase ? PythonWarning(line) : nil
-        if bar == nil { rememberRecent(line) }
-        if readIntoTraceback(line, isOtherOutput: bar != nil || dictionary != nil || warning != nil) {
+        let isBar = bar != nil
+        let dictionary = isBar ? nil : PythonLogDictionary(line)
+        let isDictionary = dictionary != nil
+        let warning = !isBar && !isDictionary && verdict.mayHoldPhrase ? PythonWarning(line) : nil
+        let isWarning = warning != nil
+        if !isBar { rememberRecent(line) }
+        if !tracebacks.isEmpty, readIntoTraceback(line, isOtherOutput: isBar || isDictionary || isWarning) {
             return
         }
         if let bar {
@@ -203,10 +207,10 @@ public struct TrainingOutputRecognizer: Sendable {
             if warnings.isNew(warning.message) {
                 pending.append(.warning(message: warning.message))
             }
-        } else if bar == nil {
+        } else if !isBar {
             readEpochHeader(line)
         }
-        if verdict.mayHoldPhrase, dictionary == nil, warning == nil,
+        if verdict.mayHoldPhrase, !isDictionary, !isWarning,
             let type = ErrorLineClassifier.errorType(lowercased: line.asciiLowercased)
         {
             let message = Self.message(line)

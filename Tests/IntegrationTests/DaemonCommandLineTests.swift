@@ -3,6 +3,7 @@ import DBus
 import Foundation
 import Glibc
 import Testing
+import TrainBellAPI
 
 /// `trainbelld` as a command: its flags, exit codes and messages, one instance per bus, its log under
 /// the journal, and how it ends (signal, replacement, lost bus).
@@ -85,7 +86,7 @@ import Testing
         #expect(first.log.contains("another trainbelld took org.trainbell.TrainBell1 over (--replace); exiting"), "\(first.log)")
         let client = try DaemonClient(bus: bus, recordSignals: false)
         #expect(client.connection.processID(of: DaemonProcess.busName.rawValue) == second.process.map { UInt32($0.pid) })
-        #expect(try client.call("GetDoNotDisturb") == [.boolean(false), .string("none")])
+        #expect(try client.api.doNotDisturb() == DoNotDisturbReply(active: false, source: "none"))
         #expect(second.stop() == 0)
     }
 
@@ -99,7 +100,7 @@ import Testing
         let client = try DaemonClient(bus: bus, recordSignals: false)
         _ = try client.startJob("run", total: 100)
         try client.progress("run", 30)
-        try client.call("ReportWarning", [.string("run"), .string("loss is noisy")])
+        try client.api.reportWarning("run", message: "loss is noisy")
         #expect(daemon.stop() == 0)
         let lines = daemon.log.split(separator: "\n")
         #expect(!lines.isEmpty)

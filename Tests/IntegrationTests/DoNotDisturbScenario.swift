@@ -2,6 +2,7 @@ import BusTestSupport
 import DBus
 import Foundation
 import Testing
+import TrainBellAPI
 
 /// What every desktop's Do Not Disturb must do with trainbell, on any server: DND on → progress,
 /// warning and completion held back, the error sent (urgency 2); DND off → one digest and nothing
@@ -27,7 +28,7 @@ struct DoNotDisturbScenario {
              sourceLocation: SourceLocation = #_sourceLocation) throws {
         let client = try DaemonClient(bus: bus)
         func waitForDND(_ on: Bool, within seconds: Double) -> Bool {
-            poll(client, seconds) { (try? client.call("GetDoNotDisturb")) == [.boolean(on), .string(source)] }
+            poll(client, seconds) { (try? client.api.doNotDisturb()) == DoNotDisturbReply(active: on, source: source) }
         }
         #expect(waitForDND(false, within: 10), "the daemon did not follow \(source); log:\n\(daemon.log)",
                 sourceLocation: sourceLocation)
@@ -38,8 +39,8 @@ struct DoNotDisturbScenario {
                 sourceLocation: sourceLocation)
         let before = notifies().count
         try client.progress("run", 30)
-        try client.call("ReportWarning", [.string("run"), .string("slow data loader")])
-        try client.call("ReportError", [.string("run"), .string("NCCL error: unhandled system error"), .string("cuda_error"), .string("")])
+        try client.api.reportWarning("run", message: "slow data loader")
+        try client.api.reportError("run", message: "NCCL error: unhandled system error", type: "cuda_error")
         try client.progress("run", 100)
         #expect(poll(client, 10) { notifies().count >= before + 1 }, sourceLocation: sourceLocation)
         let during = Array(notifies().dropFirst(before))

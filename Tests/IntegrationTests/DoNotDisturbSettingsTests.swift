@@ -2,6 +2,7 @@ import BusTestSupport
 import DBus
 import Foundation
 import Testing
+import TrainBellAPI
 
 /// The daemon follows the desktop's Do Not Disturb in real GSettings (keyfile backend, the real
 /// schemas from Debian), set with the real `gsettings` while it runs, for the desktops whose
@@ -41,7 +42,7 @@ import Testing
         let daemon = try DaemonProcess(bus: bus, environment: env)
         defer { daemon.stop() }
         let client = try DaemonClient(bus: bus)
-        #expect(try client.call("GetDoNotDisturb") == [.boolean(false), .string(desktop.source)])
+        #expect(try client.api.doNotDisturb() == DoNotDisturbReply(active: false, source: desktop.source))
 
         _ = try client.startJob("run", total: 100)
         #expect(try runCommand(gsettings, ["set", desktop.schema, desktop.key, desktop.dndValue], environment: env).status == 0)
@@ -52,11 +53,10 @@ import Testing
             }
         }, timeout: 10)
         #expect(changed, "the daemon did not announce DoNotDisturb; log:\n\(daemon.log)")
-        let dnd = try client.call("GetDoNotDisturb")
-        #expect(dnd.first == .boolean(true))
+        #expect(try client.api.doNotDisturb().active)
 
         try client.progress("run", 30)
-        try client.call("ReportError", [.string("run"), .string("CUDA error: an illegal memory access"), .string("cuda_error"), .string("")])
+        try client.api.reportError("run", message: "CUDA error: an illegal memory access", type: "cuda_error")
         try client.progress("run", 60)
         let whileQuiet = server.waitForNotifies(count: 1)
         #expect(whileQuiet.map(\.summary) == ["Training Error"])
@@ -70,7 +70,7 @@ import Testing
         let after = server.waitForNotifies(count: 2)
         #expect(after.last?.summary == "While you were away")
         #expect(after.last?.body == "run: reached 50 %")
-        #expect(try client.call("GetDoNotDisturb").first == .boolean(false))
+        #expect(try client.api.doNotDisturb().active == false)
         #expect(!server.wait(timeout: 0.3) { $0.compactMap(\.notifyCall).count > 2 })
     }
 }

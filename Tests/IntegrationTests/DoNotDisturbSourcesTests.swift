@@ -2,6 +2,7 @@ import BusTestSupport
 import DBus
 import Foundation
 import Testing
+import TrainBellAPI
 
 /// The daemon follows each notification server's own Do Not Disturb while it runs (`DoNotDisturbScenario`):
 /// real dunst and real xfce4-notifyd/xfconfd here, a stand-in with the exact interface of KDE Plasma's
@@ -54,9 +55,9 @@ import Testing
         let daemon = try DaemonProcess(bus: bus, configuration: "[dnd]\nquiet-hours=\(hhmm(now))-\(hhmm(end))\n")
         defer { daemon.stop() }
         let client = try DaemonClient(bus: bus)
-        #expect(try client.call("GetDoNotDisturb") == [.boolean(true), .string("quiet-hours")])
-        try client.call("ReportWarning", [.string("q"), .string("held")])
-        try client.call("ReportError", [.string("q"), .string("shown"), .string(""), .string("")])
+        #expect(try client.api.doNotDisturb() == DoNotDisturbReply(active: true, source: "quiet-hours"))
+        try client.api.reportWarning("q", message: "held")
+        try client.api.reportError("q", message: "shown")
         #expect(try client.history("q").map { $0["delivery"]?.stringValue } == ["suppressed-dnd", "shown"])
     }
 }

@@ -36,7 +36,7 @@ import Testing
 
         try daemon.start()
         let client = try DaemonClient(bus: bus)
-        try client.call("ReportError", [.string("run"), .string("CUDA out of memory"), .string("oom_error"), .string("")])
+        try client.api.reportError("run", message: "CUDA out of memory", type: "oom_error")
         let call = try #require(server.waitForNotifies(count: 1).first)
         #expect(call.body == "CUDA out of memory")
         #expect(call.hints["urgency"] == .byte(2))
@@ -72,7 +72,7 @@ import Testing
 
         _ = try client.startJob("run", total: 100)
         try client.progress("run", 50)
-        try client.call("ReportError", [.string("run"), .string("loss is NaN"), .string("loss_divergence"), .string("")])
+        try client.api.reportError("run", message: "loss is NaN", type: "loss_divergence")
         let calls = server.waitForNotifies(count: 2)
         #expect(calls.map(\.summary) == ["Training Halfway There!", "Training Error"])
 

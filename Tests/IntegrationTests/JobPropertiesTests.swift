@@ -41,7 +41,7 @@ import Testing
         // An error changes the state and the last error besides.
         _ = client.loop.run(until: { false }, timeout: 0.15)
         client.clearSignals()
-        try client.call("ReportError", [.string("quiet"), .string("CUDA out of memory"), .string("out_of_memory"), .string("")])
+        try client.api.reportError("quiet", message: "CUDA out of memory", type: "out_of_memory")
         #expect(client.loop.run(until: { Self.changes(client, of: "quiet").contains { $0["State"] != nil } }, timeout: 10))
         let failed = try #require(Self.changes(client, of: "quiet").first { $0["State"] != nil })
         #expect(failed["State"] == .string("failed"))
@@ -62,7 +62,7 @@ import Testing
         for step in 1...updates {
             for id in jobs { try Self.sendProgress(client, id, step) }
         }
-        try client.call("GetDoNotDisturb")
+        _ = try client.api.doNotDisturb()
         // Every job's last step is announced, by the one timer if not at once.
         let announcedLast = client.loop.run(until: {
             jobs.allSatisfy { id in Self.changes(client, of: id).contains { $0["CurrentStep"] == .uint64(updates) } }
@@ -88,7 +88,7 @@ import Testing
         for step in 1...rounds {
             for id in jobs { try Self.sendProgress(client, id, step) }
         }
-        try client.call("GetDoNotDisturb", timeout: 60)
+        _ = try client.api.doNotDisturb(timeout: 60)
         // The signals are read as they come (a scan of all of them at every turn would be quadratic).
         var scanned = 0, total = 0
         var done: Set<String> = []

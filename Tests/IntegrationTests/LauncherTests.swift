@@ -56,7 +56,7 @@ import Testing
         #expect(query.first == .string(Self.uri))
         #expect(query.last?.stringKeyedEntries?["progress"]?.unwrapped == .double(0.4))
         // An error marks the icon urgent.
-        try client.call("ReportError", [.string("a"), .string("NaN loss"), .string("loss_divergence"), .string("")])
+        try client.api.reportError("a", message: "NaN loss", type: "loss_divergence")
         #expect(dock.wait { $0.last?.properties["urgent"] == .boolean(true) })
     }
 
@@ -96,7 +96,7 @@ import Testing
                                               interface: DaemonProcess.interface, member: "ReportProgress",
                                               [.string("burst"), .uint64(step), .uint64(0)])
         }
-        try client.call("GetDoNotDisturb")
+        _ = try client.api.doNotDisturb()
         let elapsed = Date().timeIntervalSince(start)
         let last = Double(total) / Double(total + 1)
         #expect(dock.wait { abs(($0.last?.properties["progress"]?.doubleValue ?? 0) - (last * 1000).rounded() / 1000) < 1e-9 })

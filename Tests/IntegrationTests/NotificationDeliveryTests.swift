@@ -18,7 +18,7 @@ import Testing
         #expect(path == "/org/trainbell/TrainBell1/job/run_2d42")
         try client.progress("run-42", 100)
         try client.progress("run-42", 600)   // crosses 25 and 50: one notification, for 50
-        try client.call("ReportWarning", [.string("run-42"), .string("learning rate <high> & rising")])
+        try client.api.reportWarning("run-42", message: "learning rate <high> & rising")
         let errorRecord = try client.call("ReportError", [.string("run-42"), .string("CUDA out of memory. Tried to allocate 2.00 GiB"),
                                                           .string("oom_error"), .string("")])
         #expect(errorRecord.first?.integerValue ?? 0 > 0)
@@ -108,7 +108,7 @@ import Testing
         #expect(calls[1].replacesID == calls[0].returnedID && calls[2].replacesID == calls[0].returnedID)
         #expect(try client.history("j").map { $0["delivery"]?.stringValue } == ["shown", "rate-limited", "rate-limited"])
         // A different error is its own notification.
-        try client.call("ReportError", [.string("j"), .string("CUBLAS_STATUS_ALLOC_FAILED"), .string("cuda_error"), .string("")])
+        try client.api.reportError("j", message: "CUBLAS_STATUS_ALLOC_FAILED", type: "cuda_error")
         let after = session.recorder.waitForNotifies(count: 4)
         #expect(after.last?.replacesID == 0)
     }
@@ -122,7 +122,7 @@ import Testing
         let client = try DaemonClient(bus: bus)
         _ = client.loop.run(until: { false }, timeout: 0.2)
         let traceback = (1...40).map { "  File \"train.py\", line \($0), in step <module>" }.joined(separator: "\n")
-        try client.call("ReportError", [.string("big"), .string(traceback), .string("training_error"), .string("high")])
+        try client.api.reportError("big", message: traceback, type: "training_error", urgency: "high")
         let call = try #require(server.waitForNotifies(count: 1).first)
         #expect(call.body.count <= 300)
         #expect(call.body.split(separator: "\n").count <= 5)

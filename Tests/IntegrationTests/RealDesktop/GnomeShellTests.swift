@@ -95,8 +95,7 @@ import Testing
 
         // The two buttons share the banner's bottom row: View Details on the left, Retry on the right.
         for (index, (action, button)) in [("retry", 3), ("details", 1)].enumerated() {
-            try client.call("ReportError", [.string("run"), .string("CUDA error \(index): an illegal memory access"),
-                                            .string("cuda_error"), .string("")])
+            try client.api.reportError("run", message: "CUDA error \(index): an illegal memory access", type: "cuda_error")
             let shown = try session.waitForBanner()
             let banner = try #require(shown.banner, "no banner: \(shown.shot.keep(as: "gnome-\(action)")); log:\n\(session.log)")
             Self.expectOnlyBanner(banner, on: shown.shot, name: "gnome-\(action)")

@@ -42,9 +42,8 @@ import Testing
         #expect(halfway.first?.id == bubble)
 
         try client.progress("run", 80)
-        try client.call("ReportWarning", [.string("run"), .string("loss plateau <5 epochs> & lr 1e-3")])
-        try client.call("ReportError", [.string("run"), .string("CUDA out of memory. Tried to allocate 2.00 GiB"),
-                                        .string("oom_error"), .string("")])
+        try client.api.reportWarning("run", message: "loss plateau <5 epochs> & lr 1e-3")
+        try client.api.reportError("run", message: "CUDA out of memory. Tried to allocate 2.00 GiB", type: "oom_error")
         try client.progress("run", 100)
         let shown = try mako.list { $0.contains { $0.summary == "Training Complete! 🎉" } }
         try makoAlive("during the job")

@@ -26,9 +26,8 @@ import Testing
 
         try client.progress("run", 60)
         try client.progress("run", 80)
-        try client.call("ReportWarning", [.string("run"), .string("loss plateau")])
-        try client.call("ReportError", [.string("run"), .string("CUDA out of memory. Tried to allocate 2.00 GiB"),
-                                        .string("oom_error"), .string("")])
+        try client.api.reportWarning("run", message: "loss plateau")
+        try client.api.reportError("run", message: "CUDA out of memory. Tried to allocate 2.00 GiB", type: "oom_error")
         try client.progress("run", 100)
         let calls = session.recorder.waitForNotifies(count: 6)
         try #require(calls.count == 6, "swaync received \(calls.map(\.summary))")

@@ -73,7 +73,7 @@ import Testing
         // The runs go on after the restart: past 30, 55 and 80 %, then they end.
         for outcome in floods {
             for step in [600, 1_100, 1_600] as [UInt64] { try client.progress(outcome.id, step) }
-            try client.call("CompleteJob", [.string(outcome.id), .string("done")])
+            try client.api.completeJob(outcome.id, message: "done")
         }
         let completions = floods.map { "\($0.title) finished after 1600 steps.\ndone" }
         #expect(server.wait(timeout: 20) { events in

@@ -55,12 +55,11 @@ import Testing
         let line = String(repeating: "x", count: 1_000) + "\n"
         let megabyte = String(repeating: line, count: 1_000)
         for n in 0..<50 {
-            try client.call("ReportError", [.string("job-\(n % 100)"), .string("RuntimeError \(n)\n" + megabyte),
-                                            .string("cuda_error"), .string("")])
+            try client.api.reportError("job-\(n % 100)", message: "RuntimeError \(n)\n" + megabyte, type: "cuda_error")
         }
         let small = String(repeating: "y", count: 19_000)
         for n in 0..<400 {
-            try client.call("ReportError", [.string("job-\(n % 100)"), .string("error \(n) " + small), .string(""), .string("")])
+            try client.api.reportError("job-\(n % 100)", message: "error \(n) " + small)
         }
         let after = try #require(daemon.residentMemory).kibibytes
         let grown = (after - before) / 1_024

@@ -38,10 +38,10 @@ import Testing
 
         session.dunst.kill()
         #expect(try Self.waitForServer("", client), "trainbelld did not notice that dunst died")
-        try client.call("ReportError", [.string("run"), .string("first"), .string("data_error"), .string("")])
-        try client.call("ReportWarning", [.string("run"), .string("a warning")])
-        try client.call("ReportError", [.string("run"), .string("second"), .string("oom_error"), .string("")])
-        try client.call("CompleteJob", [.string("run"), .string("stopped early")])
+        try client.api.reportError("run", message: "first", type: "data_error")
+        try client.api.reportWarning("run", message: "a warning")
+        try client.api.reportError("run", message: "second", type: "oom_error")
+        try client.api.completeJob("run", message: "stopped early")
         #expect(try client.history("run").map { $0["delivery"]?.stringValue } == ["shown", "queued", "no-server", "queued", "queued"])
 
         let before = session.recorder.notifies.count
@@ -49,7 +49,7 @@ import Testing
         defer { dunst.stop() }
         _ = session.recorder.waitForNotifies(count: before + 3)
         // A fence: what the daemon sends after the queue. Anything sent twice would come before it.
-        try client.call("ReportWarning", [.string("run"), .string("fence")])
+        try client.api.reportWarning("run", message: "fence")
         let delivered = Array(session.recorder.waitForNotifies(count: before + 4).dropFirst(before))
         #expect(delivered.map(\.summary) == ["Training Error", "Training Error", "Training Complete! 🎉", "Training Warning"])
         #expect(delivered.map(\.body) == ["first", "second", "run finished after 30 steps.\nstopped early", "fence"])
@@ -70,7 +70,7 @@ import Testing
         defer { daemon.stop() }
         let client = try DaemonClient(bus: bus, recordSignals: false)
         #expect(try Self.waitForServer("trainbell-stand-in", client))
-        try client.call("ReportError", [.string("run"), .string("lost in a hung server"), .string("oom_error"), .string("")])
+        try client.api.reportError("run", message: "lost in a hung server", type: "oom_error")
         #expect(hung.waitForNotifies(count: 1).map(\.body) == ["lost in a hung server"])
         hung.crash()
         #expect(try Self.waitForServer("", client), "trainbelld did not notice that the server died")
@@ -78,7 +78,7 @@ import Testing
         let next = try StandInNotificationServer(bus: bus)
         defer { next.stop() }
         #expect(try Self.waitForServer("trainbell-stand-in", client))
-        try client.call("ReportWarning", [.string("run"), .string("fence")])
+        try client.api.reportWarning("run", message: "fence")
         _ = next.wait { $0.compactMap(\.notifyCall).contains { $0.body == "fence" } }
         let bodies = next.notifies.map(\.body)
         #expect(bodies == ["lost in a hung server", "fence"], "the next server got \(bodies)")

@@ -34,7 +34,7 @@ DESKTOP_PACKAGES := mako-notifier sway sway-notification-center gnome-shell gjs 
 # grim photographs the headless sway's output: what mako and swaync drew (the value hint's bar).
 DESKTOP_PACKAGES += grim
 BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
-TEST_PACKAGES  := python3 python3-pip dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
+TEST_PACKAGES  := python3 python3-venv dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
                   xfconf libxfconf-0-3 \
                   systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev \
@@ -52,7 +52,8 @@ help:
 	@echo "make build    debug build"
 	@echo "make install  release build, installed under PREFIX (default /usr/local; PREFIX=~/.local for yourself), DESTDIR honoured"
 	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
-	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost, CLI start-up (bench-cli), output through trainbell run (bench-run)"
+	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost, CLI start-up (bench-cli), output through trainbell run (bench-run), the Python package's cost per step (bench-python)"
+	@echo "make test-python  the Python package's tests (pytest, in a virtual environment under .build)"
 	@echo "make bench-history  figures of a large history: GetNotifications and ping waits on 200 MiB, the file after 800 errors of 1 MiB"
 	@echo "make clean    remove build folders"
 	@echo "make fuzz     the output parser of trainbell run under libFuzzer for FUZZ_SECONDS (default 300)"
@@ -76,10 +77,31 @@ endef
 deps:
 	$(call apt_install,$(BUILD_PACKAGES))
 
+# Python runs in virtual environments under the build folder, never in the system's: TOOLS_VENV has
+# tqdm for the Swift tests of trainbell run (which read real tqdm bars); PY_VENV has the Python package
+# (python/), installed as a user would (pip install ./python), with what its tests drive: pytest, real
+# tqdm and Transformers (without torch).
+TOOLS_VENV := .build/venv-tools
+PY_VENV    := .build/venv
+PY_TEST_PACKAGES := jeepney pytest tqdm transformers
 deps-test: deps
 	$(call apt_install,$(TEST_PACKAGES))
-	@python3 -c 'import tqdm' 2>/dev/null || { echo "make: installing tqdm (PyPI) for the run tests"; \
-	  python3 -m pip install --quiet tqdm 2>/dev/null || python3 -m pip install --quiet --break-system-packages tqdm; }
+	@[ -x $(TOOLS_VENV)/bin/python3 ] || { echo "make: a virtual environment with tqdm for the run tests ($(TOOLS_VENV))"; \
+	  python3 -m venv $(TOOLS_VENV); }
+	@$(TOOLS_VENV)/bin/python3 -c 'import tqdm' 2>/dev/null || $(TOOLS_VENV)/bin/python3 -m pip install --quiet tqdm
+
+.PHONY: deps-python
+deps-python: deps-test
+	@[ -x $(PY_VENV)/bin/python3 ] || { echo "make: a virtual environment for the Python package ($(PY_VENV))"; \
+	  python3 -m venv $(PY_VENV); }
+	@$(PY_VENV)/bin/python3 -c 'import jeepney, pytest, tqdm, transformers' 2>/dev/null || \
+	  { echo "make: installing $(PY_TEST_PACKAGES) (PyPI) into $(PY_VENV)"; \
+	    $(PY_VENV)/bin/python3 -m pip install --quiet $(PY_TEST_PACKAGES); }
+	@$(PY_VENV)/bin/python3 -m pip install --quiet --force-reinstall --no-deps ./python
+
+# The Swift tests find python3 (with tqdm) in TOOLS_VENV first; the Python tests drive the trainbelld and
+# trainbell of the debug build.
+SWIFT_TEST_ENV := PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH"
 
 build: deps
 	$(SWIFT) build
@@ -87,8 +109,16 @@ build: deps
 # The release build of make install first: the install tests run `make install`, which then only copies.
 test: deps-test install-build
 	$(SWIFT) build --build-tests
-	timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build
+	$(SWIFT_TEST_ENV) timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+
+# The Python package's tests (python/tests, pytest) against the real trainbelld and trainbell run.
+.PHONY: test-python
+test-python: deps-python
+	$(SWIFT) build --product trainbelld
+	$(SWIFT) build --product trainbell
+	cd python && TRAINBELL_BIN_DIR=$$($(SWIFT) build --show-bin-path) timeout 600 ../$(PY_VENV)/bin/python3 -m pytest -q -p no:cacheprovider tests
 
 # The output parser of `trainbell run` under libFuzzer and AddressSanitizer (Tests/Fuzz/RunOutputFuzz.swift),
 # compiled by swiftc together with the TrainBellCore sources. Seeds: Tests/Fixtures and Tests/Fuzz/seeds;
@@ -150,7 +180,15 @@ bench: deps-test install-build
 	$(RELEASE_BIN)/trainbell-bench
 	$(MAKE) --no-print-directory bench-cli
 	$(MAKE) --no-print-directory bench-run
+	$(MAKE) --no-print-directory bench-python
 	$(MAKE) --no-print-directory bench-install
+
+# What the Python package costs a training loop: progress() per call over 100,000 calls, and per
+# Transformers on_step_end, against the real trainbelld (the debug build the Python tests use).
+.PHONY: bench-python
+bench-python: deps-python
+	$(SWIFT) build --product trainbelld
+	cd python && TRAINBELL_BIN_DIR=$$($(SWIFT) build --show-bin-path) ../$(PY_VENV)/bin/python3 bench/progress_bench.py 2>&1 | grep '^python:'
 
 # A large history: GetNotifications("") on 200 MiB of errors with the longest Peer.Ping wait meanwhile,
 # and the history file after 800 errors of 1 MiB (a few minutes, ~1 GB written; not part of make bench).

@@ -8,11 +8,14 @@ final class ChildRunner {
     enum Stream { case output, error }
 
     let arguments: [String]
+    /// Set in the command's environment, over ours.
+    let environment: [String: String]
     private(set) var pid: pid_t = 0
     private var fds: [(fd: Int32, stream: Stream)] = []
 
-    init(arguments: [String]) {
+    init(arguments: [String], environment: [String: String] = [:]) {
         self.arguments = arguments
+        self.environment = environment
     }
 
     /// Starts the command; throws a message naming it when it cannot start.
@@ -81,7 +84,7 @@ final class ChildRunner {
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         // Through pipes, Python would buffer stdout until exit: ask it not to.
-        var environment = ProcessEnvironment.current
+        var environment = ProcessEnvironment.current.merging(self.environment) { $1 }
         if !usePTY && environment["PYTHONUNBUFFERED"] == nil { environment["PYTHONUNBUFFERED"] = "1" }
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }

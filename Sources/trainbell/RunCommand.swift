@@ -27,6 +27,11 @@ struct RunCommand: ParsableCommand {
             that is not shown: their writes fail (EPIPE, or SIGPIPE if they do not ignore it; EIO on a \
             pseudo-terminal). Send a long-lived helper's output to a file (tensorboard > tb.log 2>&1 &).
 
+            With trainbell's Python package installed (pip install ./python), a Python command is instrumented \
+            from the inside: trainbell sets TRAINBELL_JOB for it, and the package then reports exact steps and \
+            metrics (Transformers, Lightning, Keras) and typed exceptions with their traceback; trainbell stops \
+            reading those from the output, and still reports the exit status, signals and the out-of-memory killer.
+
             Example: trainbell run --title "Llama LoRA" -- python train.py --epochs 3
             """)
 
@@ -60,13 +65,19 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let reporter = RunReporter(job: jobID ?? Self.defaultJobID(command), title: title ?? command.joined(separator: " "),
-                                   appID: appID)
+        let job = jobID ?? Self.defaultJobID(command)
+        let title = self.title ?? command.joined(separator: " ")
+        // A Python with trainbell's package installed reports from the inside, and says so here.
+        let link = InstrumentationLink()
+        let reporter = RunReporter(job: job, title: title, appID: appID, link: link)
         let grace = self.grace ?? Self.defaultGrace
-        let runner = ChildRunner(arguments: command)
+        let runner = ChildRunner(arguments: command, environment: link?.environment(job: job, title: title, appID: appID)
+                                 ?? ["TRAINBELL_JOB": job, "TRAINBELL_TITLE": title])
         reporter.connectEarly()
+        defer { link?.closeWriteEnd() }
         do {
             try runner.start()
+            link?.closeWriteEnd()
         } catch let failure as Failure {
             printError("trainbell: \(failure.message)")
             reporter.report(exit: .failure(message: failure.message))
@@ -88,10 +99,16 @@ struct RunCommand: ParsableCommand {
         var outputRecognizer = TrainingOutputRecognizer()
         var errorRecognizer = TrainingOutputRecognizer()
         let status = runner.pump(grace: grace, tickMilliseconds: 250, observe: { stream, chunk in
+            // What the command said on the link before this output was written is read first.
+            link?.refresh()
             let observations = stream == .error ? errorRecognizer.feed(chunk) : outputRecognizer.feed(chunk)
             for observation in observations { reporter.observe(observation) }
             reporter.flushProgress()
-        }, tick: { reporter.flushProgress() })
+        }, tick: {
+            link?.refresh()
+            reporter.flushProgress()
+        })
+        link?.refresh()
         for observation in outputRecognizer.finish() + errorRecognizer.finish() { reporter.observe(observation) }
 
         let signalled = status & 0x7f != 0 && status & 0x7f != 0x7f
@@ -182,9 +199,13 @@ final class RunReporter {
     private var lastQueuedAt: Int64 = 0
     private var warned: Set<String> = []
 
-    init(job: String, title: String, appID: String?) {
+    /// What the command reports itself (nil: nothing).
+    private let link: InstrumentationLink?
+
+    init(job: String, title: String, appID: String?, link: InstrumentationLink? = nil) {
         self.title = title
         self.appID = appID
+        self.link = link
         sender = ReportSender(job: job)
     }
 
@@ -194,6 +215,7 @@ final class RunReporter {
     /// Starts the job at its first report: with the bar's total, or 0 (not known yet; a later
     /// progress report sets it).
     private func ensureStarted(total: UInt64) {
+        if link?.startedInside == true { started = true }
         guard !started else { return }
         started = true
         sender.push(.start(title: title, total: total, appID: appID))
@@ -201,6 +223,9 @@ final class RunReporter {
 
     func observe(_ observation: TrainingObservation) {
         switch observation {
+        case .progress where link?.coversProgress == true, .error where link?.coversErrors == true:
+            // Reported exactly from the inside (steps, typed exceptions): the text is not read twice.
+            break
         case .progress(let current, let total):
             ensureStarted(total: total ?? 0)
             pendingProgress = (current, total)
@@ -237,6 +262,11 @@ final class RunReporter {
     /// Queues the end of the job, then waits (boundedly) for the reports to go out.
     func report(exit: Exit) {
         flushProgress(force: true)
+        if link?.endedInside == true {
+            // The command completed, failed or cancelled its job itself.
+            sender.finish()
+            return
+        }
         switch exit {
         case .success:
             if !sawError {

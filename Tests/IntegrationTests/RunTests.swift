@@ -23,7 +23,7 @@ import Testing
     static func python() throws -> String {
         let python = try requireTool("python3", package: "python3")
         let probe = try runCommand(python, ["-c", "import tqdm"])
-        guard probe.status == 0 else { throw MissingTool(tool: "tqdm for \(python)", package: "python3-pip (then: python3 -m pip install tqdm; 'make test' does it)") }
+        guard probe.status == 0 else { throw MissingTool(tool: "tqdm for \(python)", package: "python3-venv (then: python3 -m venv .build/venv-tools && .build/venv-tools/bin/pip install tqdm, with .build/venv-tools/bin first in PATH; 'make test' does it)") }
         return python
     }
 

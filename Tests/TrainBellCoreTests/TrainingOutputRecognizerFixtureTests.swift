@@ -30,7 +30,7 @@ import TrainBellCore
         }
     }
 
-    /// tqdm run live (CI installs it: `pip install tqdm`).
+    /// tqdm run live (make test puts it in .build/venv-tools, first in PATH).
     @Test(arguments: tqdmExpectations.map(\.shape))
     func liveTqdmBars(shape: String) throws {
         let script = Fixtures.directory.appendingPathComponent("tqdm_bars.py").path
@@ -45,7 +45,7 @@ import TrainBellCore
         process.waitUntilExit()
         try #require(
             process.terminationStatus == 0,
-            "python3 tqdm_bars.py failed (\(String(decoding: bytes, as: UTF8.self))); install python3 and tqdm: pip install tqdm"
+            "python3 tqdm_bars.py failed (\(String(decoding: bytes, as: UTF8.self))); install python3 and tqdm in a virtual environment first in PATH (make test does it: .build/venv-tools)"
         )
         var recognizer = TrainingOutputRecognizer()
         var observations = recognizer.feed(bytes)

@@ -1,0 +1,473 @@
+"""``trainbell.Client``: a training's reports to trainbelld, sent from a thread of their own so that the
+training never waits on the bus, and never breaks because the desktop is not there."""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import math
+import os
+import sys
+import threading
+import time
+import warnings
+import weakref
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+
+from . import _bus, _runlink
+
+#: The least time between two progress reports; the latest value is always sent in the end.
+PROGRESS_INTERVAL = 0.1
+#: How many reports (other than progress) may wait; past it, warnings and `send`s are dropped, never
+#: errors, completions or cancels.
+QUEUE_LIMIT = 1024
+#: How long a call that expects an answer waits for it.
+CALL_TIMEOUT = 25.0
+#: How long the interpreter's exit waits for the reports still queued.
+EXIT_FLUSH_TIMEOUT = 5.0
+
+
+class TrainBellError(RuntimeError):
+    """trainbell could not be reached, or refused a report (``strict=True`` only)."""
+
+
+def distributed_rank(environ: Optional[Dict[str, str]] = None) -> int:
+    """This process's rank in a distributed run (torchrun's ``RANK``/``LOCAL_RANK``, Slurm's
+    ``SLURM_PROCID``), 0 when it is the main process or not distributed."""
+    env = os.environ if environ is None else environ
+    for name in ("RANK", "LOCAL_RANK", "SLURM_PROCID"):
+        value = env.get(name, "").strip()
+        if value:
+            try:
+                rank = int(value)
+            except ValueError:
+                continue
+            if rank != 0:
+                return rank
+    return 0
+
+
+def default_job_id() -> str:
+    """The job id used when none is given: ``TRAINBELL_JOB`` (set by ``trainbell run``), else the script's
+    name, the start time and the pid, as ``trainbell run`` makes it."""
+    if os.environ.get("TRAINBELL_JOB"):
+        return os.environ["TRAINBELL_JOB"]
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python"
+    name = script.rsplit(".", 1)[0] if "." in script[1:] else script
+    name = "".join(c if c.isalnum() or c in "-_." else "-" for c in name) or "python"
+    return "%s-%s-%d" % (name, time.strftime("%Y%m%d-%H%M%S"), os.getpid())
+
+
+class _Report:
+    __slots__ = ("method", "signature", "body", "essential", "future", "end")
+
+    def __init__(self, method: str, signature: Optional[str], body: Tuple[Any, ...], *, essential: bool,
+                 future: Optional["_Future"] = None, end: bool = False) -> None:
+        self.method = method
+        self.signature = signature
+        self.body = body
+        self.essential = essential
+        self.future = future
+        self.end = end
+
+
+class _Future:
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self.value: Any = None
+        self.error: Optional[BaseException] = None
+
+    def set(self, value: Any = None, error: Optional[BaseException] = None) -> None:
+        self.value, self.error = value, error
+        self._done.set()
+
+    def wait(self, timeout: float) -> Any:
+        if not self._done.wait(timeout):
+            raise TrainBellError("trainbelld did not answer within %.0f s" % timeout)
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class Client:
+    """Reports one training (a trainbell job) to trainbelld.
+
+    Every method returns at once: the reports go out from one background thread, in order, with progress
+    coalesced (at most every 0.1 s, the last value always sent). Without a bus or a daemon the client
+    warns once (``warnings.warn``) and does nothing more, unless ``strict=True``, which raises
+    :class:`TrainBellError` instead. In a distributed run only rank 0 reports (see :func:`distributed_rank`);
+    errors of every rank are reported, with the rank in the message.
+
+    ``job`` defaults to ``TRAINBELL_JOB`` (set by ``trainbell run``), else the script's name and the time.
+    """
+
+    def __init__(self, job: Optional[str] = None, *, title: Optional[str] = None, total: Optional[int] = None,
+                 app_id: Optional[str] = None, strict: bool = False) -> None:
+        self.job = job or default_job_id()
+        self.title = title if title is not None else (os.environ.get("TRAINBELL_TITLE") if self.job == os.environ.get("TRAINBELL_JOB") else None) or self.job
+        self.total = _steps(total, "total") if total is not None else None
+        self.app_id = app_id if app_id is not None else (os.environ.get("TRAINBELL_APP_ID") or None)
+        self.strict = strict
+        self.rank = distributed_rank()
+        self._started = False
+        self._lock = threading.Condition()
+        self._queue: Deque[_Report] = collections.deque()
+        self._progress: Optional[Tuple[int, int]] = None  # the newest, not sent yet
+        self._progress_sent_at = 0.0
+        self._warned = False
+        self._disabled = False
+        self._closing = False
+        self._thread: Optional[threading.Thread] = None
+        self._has_metrics: Optional[bool] = None
+        self._listener: Optional[_ActionListener] = None
+        self._address: Optional[str] = None
+        _live_clients.add(self)
+        if strict:
+            # strict: a missing bus or daemon is an error now, not a warning later.
+            try:
+                connection = _bus.connect(self._address)
+                try:
+                    self._ping(connection)
+                finally:
+                    connection.close()
+            except _bus.NoBus as exc:
+                raise TrainBellError(str(exc)) from None
+
+    # -- reports ---------------------------------------------------------------------------------------
+
+    def start(self, total: Optional[int] = None, title: Optional[str] = None) -> "Client":
+        """Starts (or starts again) the job: milestones begin anew. ``total`` 0 or None: not known yet."""
+        if total is not None:
+            self.total = _steps(total, "total")
+        if title is not None:
+            self.title = title
+        self._started = True
+        if self.rank != 0:
+            return self
+        options: Dict[str, Tuple[str, Any]] = {}
+        if self.app_id:
+            options["app-id"] = ("s", self.app_id)
+        _runlink.announce("started", self.job)
+        self._push(_Report("StartJob", "ssta{sv}", (self.job, self.title, self.total or 0, options), essential=True))
+        return self
+
+    def progress(self, step: int, total: Optional[int] = None) -> None:
+        """Step ``step`` of ``total`` (or of the known total). Cheap enough for every step: sent at most
+        every 0.1 s, without waiting for an answer."""
+        if self.rank != 0 or self._disabled:
+            return
+        if total is not None:
+            self.total = _steps(total, "total")
+        if not self._started:
+            self.start()
+        value = (_steps(step, "step"), self.total or 0)
+        if self._progress is not None and time.monotonic() - self._progress_sent_at < PROGRESS_INTERVAL:
+            # One is waiting already: the sender wakes for it when the interval is over (it also
+            # lingers one interval after each send, for a value stored while it was sending).
+            self._progress = value
+            return
+        with self._lock:
+            self._progress = value
+            self._ensure_thread()
+            self._lock.notify()
+
+    def metrics(self, step: int, **values: float) -> None:
+        """Metrics at ``step`` (``loss=0.4, lr=2e-5``): sent as ``ReportMetrics`` when the daemon has it,
+        else nothing (found out once, by introspection)."""
+        if self.rank != 0 or self._disabled or not values:
+            return
+        clean = {}
+        for key, value in values.items():
+            try:
+                clean[str(key)] = float(value)
+            except (TypeError, ValueError):
+                continue
+        if clean:
+            self._push(_Report("ReportMetrics", "sta{sd}", (self.job, _steps(step, "step"), clean), essential=False))
+
+    def error(self, message: str, type: str = "", urgency: str = "", details: Optional[str] = None) -> None:
+        """An error (always shown, also during Do Not Disturb). ``type``: ``oom_error``, ``cuda_error``,
+        ``loss_divergence``, ``gradient_explosion``, ``data_error``, ``system_crash`` or your own;
+        ``urgency`` "" takes the type's. ``details`` (a traceback) is kept behind "View Details"."""
+        text = str(message)
+        if self.rank != 0:
+            text = "rank %d: %s" % (self.rank, text)
+        if details and details.strip() and details.strip() != text.strip():
+            text = text + "\n\n" + details
+        if not self._started and self.rank == 0:
+            self.start()
+        _runlink.announce("ended", self.job)
+        self._push(_Report("ReportError", "ssss", (self.job, text, str(type), str(urgency)), essential=True, end=True))
+
+    def warn(self, message: str) -> None:
+        """A warning (held during Do Not Disturb)."""
+        if self.rank != 0:
+            return
+        if not self._started:
+            self.start()
+        self._push(_Report("ReportWarning", "ss", (self.job, str(message)), essential=False))
+
+    def complete(self, message: str = "") -> None:
+        """The training finished."""
+        if self.rank != 0:
+            return
+        if not self._started:
+            self.start(total=self.total or 1)
+        _runlink.announce("ended", self.job)
+        self._push(_Report("CompleteJob", "ss", (self.job, str(message)), essential=True, end=True))
+
+    def cancel(self) -> None:
+        """The training was stopped on purpose (Ctrl-C): no error notification."""
+        if self.rank != 0 or not self._started:
+            return
+        _runlink.announce("ended", self.job)
+        self._push(_Report("CancelJob", "s", (self.job,), essential=True, end=True))
+
+    def send(self, summary: str, body: str = "", **options: Any) -> None:
+        """A notification of your own, through trainbell's Do Not Disturb and urgency rules (``urgency``,
+        ``icon``, ``category``, ``expire_timeout``, ``app_name``, ``transient``, ...; underscores become
+        dashes: ``expire_timeout`` is ``expire-timeout``)."""
+        wire = {key.replace("_", "-"): _bus.variant(value) for key, value in options.items()}
+        wire.setdefault("job", ("s", self.job))
+        self._push(_Report("Send", "ssa{sv}", (str(summary), str(body), wire), essential=False))
+
+    # -- questions (these wait for the answer) ---------------------------------------------------------
+
+    def history(self, all_jobs: bool = False, timeout: float = CALL_TIMEOUT) -> List[Dict[str, Any]]:
+        """The job's notifications as trainbelld recorded them, oldest first (``all_jobs``: every job's).
+        Raises :class:`TrainBellError` with trainbelld's reason when it refuses (a job it never saw); without
+        a daemon (and not ``strict``) the answer is ``[]``."""
+        body = self._ask("GetNotifications", "s", ("" if all_jobs else self.job,), timeout)
+        return [] if body is None else [_bus.unwrap(record) for record in body[0]]
+
+    def dnd(self, timeout: float = CALL_TIMEOUT) -> Tuple[bool, str]:
+        """Whether Do Not Disturb is on, and which desktop setting said so."""
+        body = self._ask("GetDoNotDisturb", None, (), timeout)
+        return (False, "") if body is None else (bool(body[0]), str(body[1]))
+
+    def on_action(self, callback: Callable[[str], Any]) -> None:
+        """Calls ``callback(action)`` on a background thread when the user clicks one of this job's
+        actions (``retry``, ``details``, ``default``, or Plasma's cancel)."""
+        if self._listener is None:
+            try:
+                self._listener = _ActionListener(self.job, self._address)
+            except _bus.NoBus as exc:
+                self._unavailable(str(exc))
+                return
+        self._listener.callbacks.append(callback)
+
+    # -- lifetime --------------------------------------------------------------------------------------
+
+    def flush(self, timeout: float = EXIT_FLUSH_TIMEOUT) -> bool:
+        """Waits until every queued report went out (at most ``timeout`` s); returns whether they did."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            if self._thread is None:
+                return True
+            self._lock.notify()
+            while (self._queue or self._progress is not None) and not self._disabled:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(min(left, 0.05))
+                self._lock.notify()
+        return True
+
+    def close(self, timeout: float = EXIT_FLUSH_TIMEOUT) -> None:
+        """Sends what is queued (at most ``timeout`` s), then stops the thread."""
+        self.flush(timeout)
+        with self._lock:
+            self._closing = True
+            self._lock.notify()
+        if self._listener is not None:
+            self._listener.stop()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- the sender thread -----------------------------------------------------------------------------
+
+    def _push(self, report: _Report) -> None:
+        if self._disabled:
+            if report.future is not None:
+                report.future.set(None)
+            return
+        with self._lock:
+            if len(self._queue) >= QUEUE_LIMIT and not report.essential:
+                return
+            self._queue.append(report)
+            self._ensure_thread()
+            self._lock.notify()
+
+    def _ask(self, method: str, signature: Optional[str], body: Tuple[Any, ...], timeout: float) -> Any:
+        future = _Future()
+        self._push(_Report(method, signature, body, essential=True, future=future))
+        return future.wait(timeout)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None and not self._disabled:
+            self._thread = threading.Thread(target=self._run, name="trainbell-sender", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            connection = _bus.connect(self._address)
+            self._ping(connection)
+        except Exception as exc:  # no bus, no daemon: warn once, then no-ops
+            self._unavailable(str(exc))
+            return
+        while True:
+            with self._lock:
+                while not self._queue and not self._closing and not self._progress_due():
+                    wait: Optional[float] = None
+                    lingering = time.monotonic() < self._progress_sent_at + 2 * PROGRESS_INTERVAL
+                    if self._progress is not None or lingering:
+                        wait = max(0.001, self._progress_sent_at + PROGRESS_INTERVAL - time.monotonic())
+                        if self._progress is None:
+                            wait = max(0.001, self._progress_sent_at + 2 * PROGRESS_INTERVAL - time.monotonic())
+                    self._lock.wait(wait)
+                if self._closing and not self._queue and self._progress is None:
+                    break
+                report = self._queue.popleft() if self._queue else None
+                progress = self._take_progress(force=report is not None)
+            try:
+                if progress is not None:
+                    connection.send(_bus.call("ReportProgress", "stt", (self.job,) + progress, no_reply=True))
+                if report is not None:
+                    self._deliver(connection, report)
+            except Exception as exc:  # the bus went away
+                self._unavailable("lost the D-Bus connection: %s" % exc)
+                if report is not None and report.future is not None:
+                    report.future.set(None)
+                return
+            finally:
+                with self._lock:
+                    self._lock.notify_all()
+        connection.close()
+
+    @staticmethod
+    def _ping(connection: Any) -> None:
+        """Activates trainbelld if it is not running, and tells whether it can be reached."""
+        try:
+            reply = connection.send_and_get_reply(_bus.call("Ping", address=_bus.PEER), timeout=CALL_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise _bus.NoBus("the D-Bus bus did not answer: %s" % exc) from exc
+        if reply.header.message_type.name == "error":
+            raise _bus.NoBus("trainbelld is not reachable: %s" % (reply.body[0] if reply.body else "no answer"))
+
+    def _progress_due(self) -> bool:
+        return self._progress is not None and time.monotonic() - self._progress_sent_at >= PROGRESS_INTERVAL
+
+    def _take_progress(self, force: bool) -> Optional[Tuple[int, int]]:
+        # Before any other report, the newest progress goes first, so "complete" follows 100 %.
+        if self._progress is None or not (force or self._progress_due() or self._closing):
+            return None
+        progress, self._progress = self._progress, None
+        self._progress_sent_at = time.monotonic()
+        return progress
+
+    def _deliver(self, connection: Any, report: _Report) -> None:
+        if report.method == "ReportMetrics" and not self._daemon_has_metrics(connection):
+            return
+        message = _bus.call(report.method, report.signature, report.body)
+        reply = connection.send_and_get_reply(message, timeout=CALL_TIMEOUT)
+        if reply.header.message_type.name == "error":
+            text = "trainbelld refused %s: %s" % (report.method, reply.body[0] if reply.body else "")
+            if report.future is not None:
+                report.future.set(error=TrainBellError(text))
+            elif self.strict:
+                warnings.warn(text, RuntimeWarning, stacklevel=2)
+            return
+        if report.future is not None:
+            report.future.set(reply.body)
+
+    def _daemon_has_metrics(self, connection: Any) -> bool:
+        if self._has_metrics is None:
+            reply = connection.send_and_get_reply(_bus.call("Introspect", address=_bus.INTROSPECTABLE), timeout=CALL_TIMEOUT)
+            self._has_metrics = bool(reply.body) and '"ReportMetrics"' in str(reply.body[0])
+        return self._has_metrics
+
+    def _unavailable(self, why: str) -> None:
+        with self._lock:
+            self._disabled = True
+            pending = [r for r in self._queue if r.future is not None]
+            self._queue.clear()
+            self._progress = None
+            self._lock.notify_all()
+            first = not self._warned
+            self._warned = True
+        for report in pending:
+            assert report.future is not None
+            report.future.set(error=TrainBellError(why)) if self.strict else report.future.set(None)
+        if first and not self.strict:
+            warnings.warn("trainbell: notifications are off for this run (%s)" % why, RuntimeWarning, stacklevel=2)
+
+
+def _steps(value: Any, what: str) -> int:
+    """A step count as D-Bus's unsigned 64-bit integer; floats (inf from Lightning) mean "not known"."""
+    if type(value) is int and 0 <= value < 2 ** 64:
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return 0
+        value = int(value)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be a whole number of steps, not %r" % (what, value)) from None
+    return min(max(number, 0), 2 ** 64 - 1)
+
+
+class _ActionListener:
+    """A connection of its own that receives trainbell's ``ActionInvoked`` for one job."""
+
+    def __init__(self, job: str, address: Optional[str]) -> None:
+        from jeepney import MatchRule
+        from jeepney.bus_messages import message_bus
+
+        self.job = job
+        self.callbacks: List[Callable[[str], Any]] = []
+        self.connection = _bus.connect(address)
+        # The bus matches the sender by the name's owner; jeepney's local filter would compare the unique
+        # name with the well-known one, so the local rule leaves the sender out.
+        on_bus = MatchRule(type="signal", sender=_bus.BUS_NAME, interface=_bus.INTERFACE,
+                           member="ActionInvoked", path=_bus.PATH)
+        on_bus.add_arg_condition(0, job)
+        self.rule = MatchRule(type="signal", interface=_bus.INTERFACE, member="ActionInvoked", path=_bus.PATH)
+        self.rule.add_arg_condition(0, job)
+        self.connection.send_and_get_reply(message_bus.AddMatch(on_bus), timeout=CALL_TIMEOUT)
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="trainbell-actions", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with self.connection.filter(self.rule, bufsize=64) as queue:
+            while not self._stop.is_set():
+                try:
+                    message = self.connection.recv_until_filtered(queue, timeout=0.5)
+                except TimeoutError:
+                    continue
+                except Exception:
+                    return
+                action = str(message.body[1]) if len(message.body) > 1 else ""
+                for callback in list(self.callbacks):
+                    try:
+                        callback(action)
+                    except Exception as exc:  # a failing callback must not stop the others
+                        warnings.warn("trainbell: on_action callback failed: %r" % exc, RuntimeWarning)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+_live_clients: "weakref.WeakSet[Client]" = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    deadline = time.monotonic() + EXIT_FLUSH_TIMEOUT
+    for client in list(_live_clients):
+        client.close(max(0.0, deadline - time.monotonic()))

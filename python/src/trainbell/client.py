@@ -59,16 +59,16 @@ def default_job_id() -> str:
 
 
 class _Report:
-    __slots__ = ("method", "signature", "body", "essential", "future", "end")
+    __slots__ = ("method", "signature", "body", "essential", "future", "no_reply")
 
     def __init__(self, method: str, signature: Optional[str], body: Tuple[Any, ...], *, essential: bool,
-                 future: Optional["_Future"] = None, end: bool = False) -> None:
+                 future: Optional["_Future"] = None, no_reply: bool = False) -> None:
         self.method = method
         self.signature = signature
         self.body = body
         self.essential = essential
         self.future = future
-        self.end = end
+        self.no_reply = no_reply
 
 
 class _Future:
@@ -197,7 +197,7 @@ class Client:
         if not self._started and self.rank == 0:
             self.start()
         _runlink.announce("ended", self.job)
-        self._push(_Report("ReportError", "ssss", (self.job, text, str(type), str(urgency)), essential=True, end=True))
+        self._push(_Report("ReportError", "ssss", (self.job, text, str(type), str(urgency)), essential=True))
 
     def warn(self, message: str) -> None:
         """A warning (held during Do Not Disturb)."""
@@ -214,14 +214,14 @@ class Client:
         if not self._started:
             self.start(total=self.total or 1)
         _runlink.announce("ended", self.job)
-        self._push(_Report("CompleteJob", "ss", (self.job, str(message)), essential=True, end=True))
+        self._push(_Report("CompleteJob", "ss", (self.job, str(message)), essential=True))
 
     def cancel(self) -> None:
         """The training was stopped on purpose (Ctrl-C): no error notification."""
         if self.rank != 0 or not self._started:
             return
         _runlink.announce("ended", self.job)
-        self._push(_Report("CancelJob", "s", (self.job,), essential=True, end=True))
+        self._push(_Report("CancelJob", "s", (self.job,), essential=True))
 
     def send(self, summary: str, body: str = "", **options: Any) -> None:
         """A notification of your own, through trainbell's Do Not Disturb and urgency rules (``urgency``,
@@ -298,6 +298,12 @@ class Client:
         with self._lock:
             if len(self._queue) >= QUEUE_LIMIT and not report.essential:
                 return
+            if self._progress is not None:
+                # The progress made before this report goes before it (100 % before "complete").
+                self._queue.append(_Report("ReportProgress", "stt", (self.job,) + self._progress, essential=True,
+                                           no_reply=True))
+                self._progress = None
+                self._progress_sent_at = time.monotonic()
             self._queue.append(report)
             self._ensure_thread()
             self._lock.notify()
@@ -313,10 +319,13 @@ class Client:
             self._thread.start()
 
     def _run(self) -> None:
+        connection = None
         try:
             connection = _bus.connect(self._address)
             self._ping(connection)
         except Exception as exc:  # no bus, no daemon: warn once, then no-ops
+            if connection is not None:
+                connection.close()
             self._unavailable(str(exc))
             return
         while True:
@@ -332,7 +341,7 @@ class Client:
                 if self._closing and not self._queue and self._progress is None:
                     break
                 report = self._queue.popleft() if self._queue else None
-                progress = self._take_progress(force=report is not None)
+                progress = self._take_progress() if report is None else None
             try:
                 if progress is not None:
                     connection.send(_bus.call("ReportProgress", "stt", (self.job,) + progress, no_reply=True))
@@ -342,6 +351,7 @@ class Client:
                 self._unavailable("lost the D-Bus connection: %s" % exc)
                 if report is not None and report.future is not None:
                     report.future.set(None)
+                connection.close()
                 return
             finally:
                 with self._lock:
@@ -361,15 +371,17 @@ class Client:
     def _progress_due(self) -> bool:
         return self._progress is not None and time.monotonic() - self._progress_sent_at >= PROGRESS_INTERVAL
 
-    def _take_progress(self, force: bool) -> Optional[Tuple[int, int]]:
-        # Before any other report, the newest progress goes first, so "complete" follows 100 %.
-        if self._progress is None or not (force or self._progress_due() or self._closing):
+    def _take_progress(self) -> Optional[Tuple[int, int]]:
+        if self._progress is None or not (self._progress_due() or self._closing):
             return None
         progress, self._progress = self._progress, None
         self._progress_sent_at = time.monotonic()
         return progress
 
     def _deliver(self, connection: Any, report: _Report) -> None:
+        if report.no_reply:
+            connection.send(_bus.call(report.method, report.signature, report.body, no_reply=True))
+            return
         if report.method == "ReportMetrics" and not self._daemon_has_metrics(connection):
             return
         message = _bus.call(report.method, report.signature, report.body)
@@ -444,6 +456,12 @@ class _ActionListener:
         self.thread.start()
 
     def _run(self) -> None:
+        try:
+            self._receive()
+        finally:
+            self.connection.close()
+
+    def _receive(self) -> None:
         with self.connection.filter(self.rule, bufsize=64) as queue:
             while not self._stop.is_set():
                 try:
@@ -461,6 +479,8 @@ class _ActionListener:
 
     def stop(self) -> None:
         self._stop.set()
+        if threading.current_thread() is not self.thread:
+            self.thread.join(1.0)
 
 
 _live_clients: "weakref.WeakSet[Client]" = weakref.WeakSet()

@@ -141,3 +141,26 @@ def test_a_daemon_killed_mid_run_never_stops_the_loop(session: PrivateBus, daemo
         bell.flush(timeout=5)
     assert len([w for w in caught if "trainbell" in str(w.message)]) <= 1
     print("\n200,000 progress() calls with the daemon killed at 50,000: %.3f s, %.2f µs a call" % (elapsed, elapsed / 200_000 * 1e6))
+
+
+def test_metrics_wait_for_report_metrics_and_cancel_ends_quietly(session: PrivateBus, daemon: Daemon,
+                                                                   signals: SignalWatcher) -> None:
+    bell = trainbell.Client("quiet", total=100)
+    bell.start()
+    bell.metrics(10, loss=0.5, lr=2e-5, note="not a number")  # trainbelld has no ReportMetrics yet: nothing sent
+    bell.progress(10)
+    bell.cancel()
+    assert bell.flush()
+    assert bell._has_metrics is False  # found out once, by introspection
+    time.sleep(0.3)
+    assert bell.history() == [] and signals.emitted("quiet") == []
+
+
+def test_lightning_finds_the_factory_through_its_entry_point_group() -> None:
+    from importlib.metadata import entry_points
+
+    for group in ("lightning.pytorch.callbacks_factory", "pytorch_lightning.callbacks_factory"):
+        found = [e for e in entry_points().select(group=group) if e.name == "trainbell"] \
+            if hasattr(entry_points(), "select") else [e for e in entry_points().get(group, []) if e.name == "trainbell"]
+        assert [e.value for e in found] == ["trainbell.lightning:callbacks_factory"]
+        assert found[0].load()() == []  # not under trainbell run

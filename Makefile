@@ -178,6 +178,7 @@ demo: deps-test
 bench: deps-test install-build
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
 	$(RELEASE_BIN)/trainbell-bench
+	$(RELEASE_BIN)/trainbell-bench records
 	$(MAKE) --no-print-directory bench-cli
 	$(MAKE) --no-print-directory bench-run
 	$(MAKE) --no-print-directory bench-python

@@ -22,7 +22,7 @@ from ._watch import watch
 from .client import Client, TrainBellError, distributed_rank
 
 __all__ = ["Client", "TrainBellError", "watch", "tqdm", "error_type", "distributed_rank"]
-__version__ = "0.4.0"
+__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:

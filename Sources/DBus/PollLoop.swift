@@ -1,0 +1,326 @@
+import CDBus
+import Glibc
+import Synchronization
+
+/// An event loop on `poll(2)`, without GLib: the loop of the command line, which must not map GLib
+/// (issue 17 item 3: `trainbell progress` starts, calls and ends in a few milliseconds).
+///
+/// It keeps the promises of GLib's loop that the bus layer relies on: an idle loop blocks in `poll`
+/// until the nearest timer or forever (no wake-ups), timers run on the monotonic clock and never
+/// early, an idle source runs only in an iteration that had nothing else to do, and a source is
+/// never run again while its handler runs (a handler may run a nested loop). `quit`, `invoke`,
+/// `wakeUp` and adding or cancelling sources are safe from any thread: an eventfd wakes a loop
+/// blocked in another thread.
+public final class PollLoop: EventLoop {
+    // Sendable: every mutable field is behind the Mutex or atomic.
+
+    private struct State: Sendable {
+        var nextID: UInt64 = 1
+        var sources: [UInt64: PollSource] = [:]
+        /// Timers' next expiry on the monotonic clock, in nanoseconds.
+        var deadlines: [UInt64: UInt64] = [:]
+        /// Signal sources whose signal arrived.
+        var fired: [UInt64] = []
+        var signalSources = 0
+        /// Sources whose handler is running (not polled or run again meanwhile).
+        var busy: Set<UInt64> = []
+        var invocations: [@Sendable () -> Void] = []
+    }
+
+    private let state = Mutex(State())
+    /// The eventfd other threads write to wake a blocked `poll`.
+    private let wakeFD: Int32
+    /// The thread in `iterate`, 0 when none (`wakeUp` from that thread is free).
+    private let owner = Atomic<UInt>(0)
+    private let running = Atomic<Bool>(false)
+    private let quitRequested = Atomic<Bool>(false)
+
+    /// A loop; run it on the thread that uses its connections.
+    public init() {
+        let fd = tb_eventfd_new()
+        if fd < 0 { fatalError("cannot create an eventfd: \(String(cString: strerror(errno)))") }
+        wakeFD = fd
+    }
+
+    deinit {
+        for source in state.withLock({ Array($0.sources.values) }) where source.markGone() {
+            if case .signal = source.kind { UnixSignalRelay.unregister(source) }
+        }
+        close(wakeFD)
+    }
+
+    // MARK: Running
+
+    public func run() {
+        quitRequested.store(false, ordering: .releasing)
+        running.store(true, ordering: .releasing)
+        defer { running.store(false, ordering: .releasing) }
+        while !quitRequested.load(ordering: .acquiring) { iterate(mayBlock: true) }
+    }
+
+    public func quit() {
+        quitRequested.store(true, ordering: .releasing)
+        running.store(false, ordering: .releasing)
+        wakeUp()
+    }
+
+    public var isRunning: Bool { running.load(ordering: .acquiring) }
+
+    @discardableResult
+    public func run(until condition: () -> Bool, timeout seconds: Double) -> Bool {
+        if condition() { return true }
+        var expired = false
+        let timer = addTimeout(milliseconds: UInt32(max(0, min(seconds * 1000, Double(UInt32.max))))) {
+            expired = true
+            return false
+        }
+        defer { timer.cancel() }
+        while !condition() && !expired { iterate(mayBlock: true) }
+        return condition()
+    }
+
+    public func wakeUp() {
+        guard owner.load(ordering: .acquiring) != UInt(pthread_self()) else { return }
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    public func invoke(_ block: @escaping @Sendable () -> Void) {
+        state.withLock { $0.invocations.append(block) }
+        wakeUp()
+    }
+
+    // MARK: Sources
+
+    @discardableResult
+    public func addTimeout(milliseconds: UInt32, _ handler: @escaping () -> Bool) -> EventSource {
+        addTimer(UInt64(milliseconds) * 1_000_000, handler)
+    }
+
+    @discardableResult
+    public func addTimeout(seconds: UInt32, _ handler: @escaping () -> Bool) -> EventSource {
+        addTimer(UInt64(seconds) * 1_000_000_000, handler)
+    }
+
+    @discardableResult
+    public func addIdle(_ handler: @escaping () -> Bool) -> EventSource {
+        add(.idle(handler))
+    }
+
+    /// A signal source; when the signal cannot be caught (not 1…64, or no pipe), a source that is
+    /// already cancelled.
+    @discardableResult
+    public func addUnixSignal(_ signal: Int32, _ handler: @escaping () -> Bool) -> EventSource {
+        let source = add(.signal(signal, handler))
+        if !UnixSignalRelay.register(source, signal: signal) { source.cancel() }
+        return source
+    }
+
+    @discardableResult
+    public func watch(fd: Int32, for events: FileEvents, _ handler: @escaping (FileEvents) -> Void) -> EventSource {
+        add(.watch(fd: fd, events: events, handler))
+    }
+
+    private func addTimer(_ interval: UInt64, _ handler: @escaping () -> Bool) -> PollSource {
+        add(.timer(interval: interval, handler), deadline: MonotonicClock.nanoseconds + interval)
+    }
+
+    private func add(_ kind: PollSource.Kind, deadline: UInt64? = nil) -> PollSource {
+        let source = state.withLock { state in
+            let source = PollSource(id: state.nextID, kind: kind, loop: self)
+            state.nextID += 1
+            state.sources[source.id] = source
+            if let deadline { state.deadlines[source.id] = deadline }
+            if case .signal = kind { state.signalSources += 1 }
+            return source
+        }
+        wakeUp()
+        return source
+    }
+
+    /// Forgets `source` (cancelled, or its handler is done); safe from any thread.
+    func remove(_ source: PollSource) {
+        let removed = state.withLock { state in
+            guard state.sources.removeValue(forKey: source.id) != nil else { return false }
+            state.deadlines[source.id] = nil
+            state.fired.removeAll { $0 == source.id }
+            if case .signal = source.kind { state.signalSources -= 1 }
+            return true
+        }
+        if removed { wakeUp() }
+    }
+
+    /// Marks a signal source ready and wakes the loop (called by whichever loop read the signal).
+    func signalArrived(_ source: PollSource) {
+        let known = state.withLock { state in
+            guard state.sources[source.id] != nil else { return false }
+            if !state.fired.contains(source.id) { state.fired.append(source.id) }
+            return true
+        }
+        if known { wakeUp() }
+    }
+
+    // MARK: One iteration
+
+    @discardableResult
+    public func iterate(mayBlock: Bool) -> Bool {
+        let previousOwner = owner.exchange(UInt(pthread_self()), ordering: .acquiringAndReleasing)
+        defer { owner.store(previousOwner, ordering: .releasing) }
+        var plan = makePlan(mayBlock: mayBlock)
+        let ready = poll(&plan.descriptors, nfds_t(plan.descriptors.count), plan.timeout)
+        var dispatched = false
+        if ready > 0 {
+            if plan.descriptors[0].revents != 0 { drainWakeUps() }
+            if plan.signalIndex > 0, plan.descriptors[plan.signalIndex].revents != 0 { UnixSignalRelay.drain() }
+        }
+        let invocations = state.withLock { state in
+            defer { state.invocations = [] }
+            return state.invocations
+        }
+        for block in invocations { block() }
+        dispatched = !invocations.isEmpty
+        if ready > 0 {
+            for (index, id) in plan.watches where plan.descriptors[index].revents != 0 {
+                let events = FileEvents(pollEvents: plan.descriptors[index].revents)
+                dispatched = runSource(id) { kind in
+                    if case .watch(_, _, let handler) = kind { handler(events) }
+                    return true
+                } || dispatched
+            }
+        }
+        dispatched = runExpiredTimers() || dispatched
+        let fired = state.withLock { state in
+            defer { state.fired = [] }
+            return state.fired
+        }
+        for id in fired {
+            dispatched = runSource(id) { kind in
+                if case .signal(_, let handler) = kind { return handler() }
+                return false
+            } || dispatched
+        }
+        if !dispatched {
+            let idles = state.withLock { state in
+                state.sources.values.filter { source in
+                    if case .idle = source.kind { return !state.busy.contains(source.id) }
+                    return false
+                }.map(\.id).sorted()
+            }
+            for id in idles {
+                dispatched = runSource(id) { kind in
+                    if case .idle(let handler) = kind { return handler() }
+                    return false
+                } || dispatched
+            }
+        }
+        return dispatched
+    }
+
+    private struct Plan {
+        var descriptors: [pollfd]
+        /// (index in `descriptors`, source id) of each watch.
+        var watches: [(Int, UInt64)]
+        /// Index of the signal pipe in `descriptors`, 0 when not polled.
+        var signalIndex: Int
+        var timeout: Int32
+    }
+
+    /// What to poll and for how long: not at all when something is ready, else until the nearest
+    /// timer, else for ever.
+    private func makePlan(mayBlock: Bool) -> Plan {
+        let signalFD = UnixSignalRelay.readFD
+        return state.withLock { state in
+            var plan = Plan(descriptors: [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)], watches: [],
+                            signalIndex: 0, timeout: -1)
+            if state.signalSources > 0, let signalFD {
+                plan.signalIndex = plan.descriptors.count
+                plan.descriptors.append(pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0))
+            }
+            var idle = false
+            for source in state.sources.values where !state.busy.contains(source.id) {
+                switch source.kind {
+                case .watch(let fd, let events, _):
+                    plan.watches.append((plan.descriptors.count, source.id))
+                    plan.descriptors.append(pollfd(fd: fd, events: events.pollEvents, revents: 0))
+                case .idle:
+                    idle = true
+                case .timer, .signal:
+                    break
+                }
+            }
+            if !mayBlock || idle || !state.invocations.isEmpty || !state.fired.isEmpty {
+                plan.timeout = 0
+            } else if let next = state.deadlines.filter({ !state.busy.contains($0.key) }).values.min() {
+                let now = MonotonicClock.nanoseconds
+                let wait = next > now ? (next - now + 999_999) / 1_000_000 : 0
+                plan.timeout = Int32(min(wait, UInt64(Int32.max)))
+            }
+            return plan
+        }
+    }
+
+    private func drainWakeUps() {
+        var count: UInt64 = 0
+        _ = read(wakeFD, &count, 8)
+    }
+
+    /// Runs the expired timers, earliest first; returns whether any ran.
+    private func runExpiredTimers() -> Bool {
+        let now = MonotonicClock.nanoseconds
+        let expired = state.withLock { state in
+            state.deadlines.filter { $0.value <= now && !state.busy.contains($0.key) }
+                .sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
+        }
+        var ran = false
+        for id in expired {
+            ran = runSource(id) { kind in
+                if case .timer(_, let handler) = kind { return handler() }
+                return false
+            } || ran
+        }
+        return ran
+    }
+
+    /// Runs the handler of source `id` if it is still there, marked busy meanwhile; a handler that
+    /// returns false ends its source, a timer that goes on is due again an interval later. Returns
+    /// whether the handler ran.
+    private func runSource(_ id: UInt64, _ body: (PollSource.Kind) -> Bool) -> Bool {
+        let claimed = state.withLock { state -> PollSource? in
+            guard let source = state.sources[id], !state.busy.contains(id) else { return nil }
+            state.busy.insert(id)
+            return source
+        }
+        guard let source = claimed else { return false }
+        let again = body(source.kind)
+        state.withLock { state in
+            state.busy.remove(id)
+            if again, case .timer(let interval, _) = source.kind, state.deadlines[id] != nil {
+                state.deadlines[id] = MonotonicClock.nanoseconds + interval
+            }
+        }
+        if !again, source.markGone() {
+            if case .signal = source.kind { UnixSignalRelay.unregister(source) }
+            remove(source)
+        }
+        return true
+    }
+}
+
+extension FileEvents {
+    /// The `poll` events to wait for (hang-ups and errors are always reported).
+    var pollEvents: Int16 {
+        var events: Int16 = 0
+        if contains(.readable) { events |= Int16(POLLIN) }
+        if contains(.writable) { events |= Int16(POLLOUT) }
+        return events
+    }
+
+    /// What `poll` reported; a descriptor that is not open counts as an error.
+    init(pollEvents revents: Int16) {
+        self = []
+        if revents & Int16(POLLIN) != 0 { insert(.readable) }
+        if revents & Int16(POLLOUT) != 0 { insert(.writable) }
+        if revents & Int16(POLLHUP) != 0 { insert(.hangup) }
+        if revents & Int16(POLLERR | POLLNVAL) != 0 { insert(.error) }
+    }
+}

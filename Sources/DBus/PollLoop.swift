@@ -51,6 +51,7 @@ public final class PollLoop: EventLoop {
 
     // MARK: Running
 
+    /// Runs until `quit` (a `quit` before `run` is forgotten, as GLib's is).
     public func run() {
         quitRequested.store(false, ordering: .releasing)
         running.store(true, ordering: .releasing)
@@ -58,14 +59,17 @@ public final class PollLoop: EventLoop {
         while !quitRequested.load(ordering: .acquiring) { iterate(mayBlock: true) }
     }
 
+    /// Stops `run`; safe from any thread.
     public func quit() {
         quitRequested.store(true, ordering: .releasing)
         running.store(false, ordering: .releasing)
         wakeUp()
     }
 
+    /// Whether `run` is running (a thread that starts the loop waits for it before using `invoke`).
     public var isRunning: Bool { running.load(ordering: .acquiring) }
 
+    /// Iterates until `condition` holds or `seconds` pass (a timer of its own); whether it held.
     @discardableResult
     public func run(until condition: () -> Bool, timeout seconds: Double) -> Bool {
         if condition() { return true }
@@ -79,12 +83,15 @@ public final class PollLoop: EventLoop {
         return condition()
     }
 
+    /// One eventfd write, unless called on the thread iterating the loop (it looks again anyway).
     public func wakeUp() {
         guard owner.load(ordering: .acquiring) != UInt(pthread_self()) else { return }
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
     }
 
+    /// Queues `block` for the loop's next iteration and wakes it; safe from any thread. Unlike GLib's,
+    /// it never runs `block` at once, even on the loop's own thread.
     public func invoke(_ block: @escaping @Sendable () -> Void) {
         state.withLock { $0.invocations.append(block) }
         wakeUp()
@@ -92,16 +99,21 @@ public final class PollLoop: EventLoop {
 
     // MARK: Sources
 
+    /// A timer on the monotonic clock; it never fires early, and is due again an interval after its
+    /// handler returns true.
     @discardableResult
     public func addTimeout(milliseconds: UInt32, _ handler: @escaping () -> Bool) -> EventSource {
         addTimer(UInt64(milliseconds) * 1_000_000, handler)
     }
 
+    /// `addTimeout(milliseconds:)` in seconds (no batching: the command has few timers).
     @discardableResult
     public func addTimeout(seconds: UInt32, _ handler: @escaping () -> Bool) -> EventSource {
         addTimer(UInt64(seconds) * 1_000_000_000, handler)
     }
 
+    /// Runs in an iteration that dispatched nothing else, while the handler returns true (the loop
+    /// does not block meanwhile).
     @discardableResult
     public func addIdle(_ handler: @escaping () -> Bool) -> EventSource {
         add(.idle(handler))
@@ -116,6 +128,7 @@ public final class PollLoop: EventLoop {
         return source
     }
 
+    /// Polls `fd` for `events` until cancelled; not while its own handler runs.
     @discardableResult
     public func watch(fd: Int32, for events: FileEvents, _ handler: @escaping (FileEvents) -> Void) -> EventSource {
         add(.watch(fd: fd, events: events, handler))
@@ -162,6 +175,9 @@ public final class PollLoop: EventLoop {
 
     // MARK: One iteration
 
+    /// Polls once (blocking until the nearest timer or for ever, when `mayBlock` and nothing is
+    /// ready), then runs in order: invocations, ready descriptors, expired timers, signals, and the
+    /// idles if none of those ran. Returns whether a handler ran.
     @discardableResult
     public func iterate(mayBlock: Bool) -> Bool {
         let previousOwner = owner.exchange(UInt(pthread_self()), ordering: .acquiringAndReleasing)

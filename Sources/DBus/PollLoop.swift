@@ -30,7 +30,9 @@ public final class PollLoop: EventLoop {
     private let state = Mutex(State())
     /// The eventfd other threads write to wake a blocked `poll`.
     private let wakeFD: Int32
-    /// The thread in `iterate`, 0 when none (`wakeUp` from that thread is free).
+    /// The thread in `iterate`, 0 when none (`wakeUp` is free then, and from that thread). Set before
+    /// an iteration takes the lock to plan, so a change made under the lock either is in the plan or
+    /// sees the owner and wakes it.
     private let owner = Atomic<UInt>(0)
     private let running = Atomic<Bool>(false)
     private let quitRequested = Atomic<Bool>(false)
@@ -63,7 +65,9 @@ public final class PollLoop: EventLoop {
     public func quit() {
         quitRequested.store(true, ordering: .releasing)
         running.store(false, ordering: .releasing)
-        wakeUp()
+        // Always written (on another thread than the loop's): `run` reads the flag outside the lock,
+        // so it may be just about to block with the flag unseen and no owner set yet.
+        if owner.load(ordering: .acquiring) != UInt(pthread_self()) { writeWakeUp() }
     }
 
     /// Whether `run` is running (a thread that starts the loop waits for it before using `invoke`).
@@ -83,9 +87,16 @@ public final class PollLoop: EventLoop {
         return condition()
     }
 
-    /// One eventfd write, unless called on the thread iterating the loop (it looks again anyway).
+    /// One eventfd write when another thread iterates the loop. Not on that thread (it looks again
+    /// anyway), nor when no thread iterates: the next iteration plans under the same lock as the change
+    /// that asked for the wake-up, so it sees the change (a loop starting does not wake up at once).
     public func wakeUp() {
-        guard owner.load(ordering: .acquiring) != UInt(pthread_self()) else { return }
+        let current = owner.load(ordering: .acquiring)
+        guard current != 0, current != UInt(pthread_self()) else { return }
+        writeWakeUp()
+    }
+
+    private func writeWakeUp() {
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
     }

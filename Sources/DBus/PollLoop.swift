@@ -216,9 +216,11 @@ public final class PollLoop: EventLoop {
             }
         }
         dispatched = runExpiredTimers() || dispatched
+        // A signal whose source is busy (a nested loop in its handler) waits for it.
         let fired = state.withLock { state in
-            defer { state.fired = [] }
-            return state.fired
+            let now = state.fired.filter { !state.busy.contains($0) }
+            state.fired.removeAll { !state.busy.contains($0) }
+            return now
         }
         for id in fired {
             dispatched = runSource(id) { kind in
@@ -275,7 +277,7 @@ public final class PollLoop: EventLoop {
                     break
                 }
             }
-            if !mayBlock || idle || !state.invocations.isEmpty || !state.fired.isEmpty {
+            if !mayBlock || idle || !state.invocations.isEmpty || state.fired.contains(where: { !state.busy.contains($0) }) {
                 plan.timeout = 0
             } else if let next = state.deadlines.filter({ !state.busy.contains($0.key) }).values.min() {
                 let now = MonotonicClock.nanoseconds

@@ -78,6 +78,28 @@ import Testing
         #expect(ran.withLock { $0 } == ["invoke", "idle", "idle"])
     }
 
+    /// A handler may wait in a nested loop (a blocking wait for an answer): its own source does not
+    /// run again meanwhile, the others do.
+    @Test func aSourceIsNotReenteredWhileItsHandlerRunsANestedLoop() {
+        let loop = PollLoop()
+        var depth = 0
+        var deepest = 0
+        var entries = 0
+        var other = 0
+        loop.addTimeout(milliseconds: 1) {
+            entries += 1
+            depth += 1
+            deepest = max(deepest, depth)
+            loop.run(until: { false }, timeout: 0.05)
+            depth -= 1
+            return entries < 2
+        }
+        loop.addTimeout(milliseconds: 10) { other += 1; return true }
+        #expect(loop.run(until: { entries == 2 && depth == 0 }, timeout: 5))
+        #expect(deepest == 1)
+        #expect(other >= 3)
+    }
+
     @Test func runUntilGivesUpAfterItsTimeout() {
         let loop = PollLoop()
         let start = MonotonicClock.seconds

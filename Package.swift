@@ -2,7 +2,9 @@
 import PackageDescription
 
 /// trainbell: training notifications for the Linux desktop.
-/// Layers (DESIGN.md section 2): CDBus/CGio/CSQLite -> DBus -> TrainBellAPI, TrainBellCore -> TrainBellDesktop -> TrainBellDaemon -> executables.
+/// Layers (DESIGN.md section 2): CDBus/CGio/CSQLite -> DBus (libdbus only) -> DBusGLib (the GLib main loop), TrainBellAPI,
+/// TrainBellCore -> TrainBellDesktop -> TrainBellDaemon -> executables. The `trainbell` command links no GLib (issue 17
+/// item 3): it runs `DBus.PollLoop`, and depends on neither DBusGLib nor CGio.
 let strict: [SwiftSetting] = [
     .unsafeFlags(["-warnings-as-errors"], .when(configuration: .debug)),
 ]
@@ -24,7 +26,8 @@ let package = Package(
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         .systemLibrary(name: "CGio", pkgConfig: "gio-unix-2.0", providers: [.apt(["libglib2.0-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "DBus", dependencies: ["CDBus", "CGio"], swiftSettings: strict),
+        .target(name: "DBus", dependencies: ["CDBus"], swiftSettings: strict),
+        .target(name: "DBusGLib", dependencies: ["DBus", "CGio"], swiftSettings: strict),
         .target(name: "TrainBellCore", swiftSettings: strict),
         .target(name: "TrainBellAPI", dependencies: ["DBus"], swiftSettings: strict),
         .target(
@@ -34,7 +37,7 @@ let package = Package(
         .target(
             name: "TrainBellDaemon",
             dependencies: [
-                "DBus", "CGio", "CSQLite", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
+                "DBus", "DBusGLib", "CGio", "CSQLite", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],
@@ -54,16 +57,16 @@ let package = Package(
             swiftSettings: strict),
         // The desktop harness (private buses, real notification servers, the daemon as a process): used by
         // the tests, the demo and the benchmark.
-        .target(name: "BusTestSupport", dependencies: ["DBus", "TrainBellAPI"], swiftSettings: strict),
-        .executableTarget(name: "trainbell-demo", dependencies: ["DBus", "TrainBellAPI", "BusTestSupport"], swiftSettings: strict),
-        .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "TrainBellAPI", "BusTestSupport"], swiftSettings: strict),
+        .target(name: "BusTestSupport", dependencies: ["DBus", "DBusGLib", "TrainBellAPI"], swiftSettings: strict),
+        .executableTarget(name: "trainbell-demo", dependencies: ["DBus", "DBusGLib", "TrainBellAPI", "BusTestSupport"], swiftSettings: strict),
+        .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "DBusGLib", "TrainBellAPI", "BusTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DBusTests",
-            dependencies: ["DBus", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["DBus", "DBusGLib", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
         .testTarget(
             name: "TrainBellDesktopTests",
-            dependencies: ["TrainBellDesktop", "DBus", "BusTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TrainBellDesktop", "DBus", "DBusGLib", "BusTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "TrainBellDaemonTests",
@@ -71,7 +74,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DBus", "TrainBellAPI", "TrainBellCore", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["DBus", "DBusGLib", "TrainBellAPI", "TrainBellCore", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
     ]
 )

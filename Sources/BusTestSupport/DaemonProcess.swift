@@ -1,4 +1,5 @@
 import DBus
+import DBusGLib
 import Foundation
 import Glibc
 import TrainBellAPI

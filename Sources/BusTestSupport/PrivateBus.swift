@@ -1,4 +1,5 @@
 import DBus
+import DBusGLib
 import Foundation
 
 /// A tool the tests need is missing: the message names the Debian package that brings it.

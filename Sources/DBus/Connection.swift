@@ -3,7 +3,7 @@ import Glibc
 
 /// A private connection to a message bus, owning one `DBusConnection`.
 ///
-/// All handlers run on the thread of the `MainLoop` the connection is attached to.
+/// All handlers run on the thread of the `EventLoop` the connection is attached to.
 /// The process never exits on disconnect: `onDisconnect` is called instead.
 public final class Connection: @unchecked Sendable {
     // @unchecked Sendable: libdbus connections are internally locked (threads are initialised
@@ -122,7 +122,7 @@ public final class Connection: @unchecked Sendable {
     /// Writes what is queued, waiting at most `timeout` seconds for the socket to take it (`flush`
     /// waits for as long as it takes); returns whether everything was written. Reads what arrives
     /// meanwhile into the incoming queue without dispatching it. Not while the connection's
-    /// `MainLoop` runs on another thread.
+    /// `EventLoop` runs on another thread.
     @discardableResult
     public func flush(timeout: Double) -> Bool {
         let deadline = MonotonicClock.seconds + max(0, timeout)
@@ -165,7 +165,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Calls a method; `reply` runs on the loop when the answer (or an error, or the timeout) arrives.
-    /// Needs the connection attached to a running `MainLoop`.
+    /// Needs the connection attached to a running `EventLoop`.
     public func callAsync(_ message: Message, timeout: Double = 25,
                           reply: @escaping (Result<Message, BusError>) -> Void) {
         var pending: OpaquePointer? = nil

@@ -1,22 +1,22 @@
 import CDBus
-import CGio
 import Synchronization
 
-/// Attaches a libdbus connection to a GLib main context (DESIGN.md section 8): libdbus's watches
-/// become unix-fd GSources, its timeouts GLib timeouts, and pending messages are dispatched from an idle
-/// source. Nothing polls: an idle connection has no source that wakes up.
+/// Attaches a libdbus connection to an ``EventLoop`` (DESIGN.md section 8): libdbus's watches become
+/// descriptor sources, its timeouts timers, and pending messages are dispatched from an idle source.
+/// Nothing polls: an idle connection has no source that wakes up.
 final class LoopGlue: @unchecked Sendable {
     // @unchecked Sendable: libdbus may call the watch/timeout/status functions from any thread that
-    // uses the connection; they only attach or destroy GSources (thread-safe in GLib) and flip an atomic.
+    // uses the connection; they only add or cancel sources (safe from any thread on every `EventLoop`)
+    // and flip an atomic. `dispatching` is only touched on the loop's thread.
     let connection: OpaquePointer
-    let loop: MainLoop
+    let loop: any EventLoop
     private let dispatchScheduled = Atomic<Bool>(false)
     private var dispatching = false
     /// The connection's `afterDispatch`, read on the loop.
     weak var owner: Connection?
 
     /// Holds a reference of its own: an idle dispatch may still be scheduled after the `Connection` is freed.
-    init(connection: OpaquePointer, loop: MainLoop) {
+    init(connection: OpaquePointer, loop: any EventLoop) {
         dbus_connection_ref(connection)
         self.connection = connection
         self.loop = loop
@@ -53,12 +53,11 @@ final class LoopGlue: @unchecked Sendable {
             Unmanaged<LoopGlue>.fromOpaque(data).takeUnretainedValue().scheduleDispatch()
         }, me, nil)
         // libdbus asks for a wake-up at every message queued for sending. The loop's own thread is
-        // awake already and returns to the loop, which writes it: only another thread must wake it
+        // awake already and returns to the loop, which writes it: `wakeUp` wakes only another thread
         // (an eventfd write and one more loop iteration per signal, otherwise).
         dbus_connection_set_wakeup_main_function(connection, { data in
             guard let data else { return }
-            let context = Unmanaged<LoopGlue>.fromOpaque(data).takeUnretainedValue().loop.context
-            if g_main_context_is_owner(context) == 0 { g_main_context_wakeup(context) }
+            Unmanaged<LoopGlue>.fromOpaque(data).takeUnretainedValue().loop.wakeUp()
         }, me, nil)
         if dbus_connection_get_dispatch_status(connection) == DBUS_DISPATCH_DATA_REMAINS { scheduleDispatch() }
     }
@@ -71,19 +70,13 @@ final class LoopGlue: @unchecked Sendable {
         dbus_connection_set_wakeup_main_function(connection, nil, nil, nil)
     }
 
+    /// One idle dispatch at a time; the idle source keeps the glue (and so the raw connection) alive.
     func scheduleDispatch() {
         guard !dispatchScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let source = g_idle_source_new()!
-        let me = Unmanaged.passRetained(self).toOpaque()
-        g_source_set_callback(source, { data in
-            guard let data else { return 0 }
-            Unmanaged<LoopGlue>.fromOpaque(data).takeUnretainedValue().dispatchAll()
-            return 0
-        }, me, { data in
-            if let data { Unmanaged<LoopGlue>.fromOpaque(data).release() }
-        })
-        g_source_attach(source, loop.context)
-        g_source_unref(source)
+        loop.addIdle { [self] in
+            dispatchAll()
+            return false
+        }
     }
 
     /// Dispatches what is queued, a bounded batch at a time so one busy peer cannot starve the loop.
@@ -105,37 +98,25 @@ final class LoopGlue: @unchecked Sendable {
     private func addWatch(_ watch: OpaquePointer) {
         guard dbus_watch_get_enabled(watch) != 0 else { return }
         let flags = dbus_watch_get_flags(watch)
-        var condition = G_IO_HUP.rawValue | G_IO_ERR.rawValue
-        if flags & DBUS_WATCH_READABLE.rawValue != 0 { condition |= G_IO_IN.rawValue }
-        if flags & DBUS_WATCH_WRITABLE.rawValue != 0 { condition |= G_IO_OUT.rawValue }
-        guard let source = g_unix_fd_source_new(dbus_watch_get_unix_fd(watch), GIOCondition(rawValue: condition))
-        else { return }
-        let box = Unmanaged.passRetained(WatchBox(watch: watch, glue: self)).toOpaque()
-        tb_unix_fd_source_set_callback(source, { _, condition, data in
-            guard let data else { return 0 }
-            let box = Unmanaged<WatchBox>.fromOpaque(data).takeUnretainedValue()
+        var events: FileEvents = []
+        if flags & DBUS_WATCH_READABLE.rawValue != 0 { events.insert(.readable) }
+        if flags & DBUS_WATCH_WRITABLE.rawValue != 0 { events.insert(.writable) }
+        let source = loop.watch(fd: dbus_watch_get_unix_fd(watch), for: events) { [self] ready in
             var flags: UInt32 = 0
-            if condition.rawValue & G_IO_IN.rawValue != 0 { flags |= DBUS_WATCH_READABLE.rawValue }
-            if condition.rawValue & G_IO_OUT.rawValue != 0 { flags |= DBUS_WATCH_WRITABLE.rawValue }
-            if condition.rawValue & G_IO_HUP.rawValue != 0 { flags |= DBUS_WATCH_HANGUP.rawValue }
-            if condition.rawValue & G_IO_ERR.rawValue != 0 { flags |= DBUS_WATCH_ERROR.rawValue }
-            let glue = box.glue
-            dbus_watch_handle(box.watch, flags)
-            glue.dispatchAll()
-            return 1
-        }, box, { data in
-            if let data { Unmanaged<WatchBox>.fromOpaque(data).release() }
-        })
-        g_source_attach(source, loop.context)
-        dbus_watch_set_data(watch, UnsafeMutableRawPointer(source), nil)
+            if ready.contains(.readable) { flags |= DBUS_WATCH_READABLE.rawValue }
+            if ready.contains(.writable) { flags |= DBUS_WATCH_WRITABLE.rawValue }
+            if ready.contains(.hangup) { flags |= DBUS_WATCH_HANGUP.rawValue }
+            if ready.contains(.error) { flags |= DBUS_WATCH_ERROR.rawValue }
+            dbus_watch_handle(watch, flags)
+            dispatchAll()
+        }
+        dbus_watch_set_data(watch, Unmanaged.passRetained(SourceBox(source)).toOpaque(), nil)
     }
 
     private static func removeWatch(_ watch: OpaquePointer) {
         guard let data = dbus_watch_get_data(watch) else { return }
-        let source = data.assumingMemoryBound(to: GSource.self)
-        g_source_destroy(source)
-        g_source_unref(source)
         dbus_watch_set_data(watch, nil, nil)
+        Unmanaged<SourceBox>.fromOpaque(data).takeRetainedValue().source.cancel()
     }
 
     // MARK: timeouts
@@ -143,55 +124,31 @@ final class LoopGlue: @unchecked Sendable {
     private func addTimeout(_ timeout: OpaquePointer) {
         guard dbus_timeout_get_enabled(timeout) != 0 else { return }
         let interval = UInt32(max(0, dbus_timeout_get_interval(timeout)))
-        guard let source = g_timeout_source_new(interval) else { return }
-        let box = Unmanaged.passRetained(TimeoutBox(timeout: timeout, glue: self)).toOpaque()
-        g_source_set_callback(source, { data in
-            guard let data else { return 0 }
-            let box = Unmanaged<TimeoutBox>.fromOpaque(data).takeUnretainedValue()
-            let glue = box.glue
-            dbus_timeout_handle(box.timeout)
-            glue.dispatchAll()
-            return 1
-        }, box, { data in
-            if let data { Unmanaged<TimeoutBox>.fromOpaque(data).release() }
-        })
-        g_source_attach(source, loop.context)
-        dbus_timeout_set_data(timeout, UnsafeMutableRawPointer(source), nil)
+        let source = loop.addTimeout(milliseconds: interval) { [self] in
+            dbus_timeout_handle(timeout)
+            dispatchAll()
+            return true
+        }
+        dbus_timeout_set_data(timeout, Unmanaged.passRetained(SourceBox(source)).toOpaque(), nil)
     }
 
     private static func removeTimeout(_ timeout: OpaquePointer) {
         guard let data = dbus_timeout_get_data(timeout) else { return }
-        let source = data.assumingMemoryBound(to: GSource.self)
-        g_source_destroy(source)
-        g_source_unref(source)
         dbus_timeout_set_data(timeout, nil, nil)
+        Unmanaged<SourceBox>.fromOpaque(data).takeRetainedValue().source.cancel()
     }
 }
 
-/// What a watch's GSource needs when its descriptor is ready.
-final class WatchBox {
-    let watch: OpaquePointer
-    let glue: LoopGlue
-    init(watch: OpaquePointer, glue: LoopGlue) {
-        self.watch = watch
-        self.glue = glue
-    }
-}
-
-/// What a timeout's GSource needs when it fires.
-final class TimeoutBox {
-    let timeout: OpaquePointer
-    let glue: LoopGlue
-    init(timeout: OpaquePointer, glue: LoopGlue) {
-        self.timeout = timeout
-        self.glue = glue
-    }
+/// A loop source kept as a libdbus watch's or timeout's data, released when libdbus removes it.
+final class SourceBox {
+    let source: any EventSource
+    init(_ source: any EventSource) { self.source = source }
 }
 
 extension Connection {
     /// Attaches the connection to `loop`: from now on, signals, method calls and async replies are
     /// dispatched there. A connection is attached to one loop at most.
-    public func attach(to loop: MainLoop) {
+    public func attach(to loop: any EventLoop) {
         if let loopGlue { loopGlue.detach() }
         let glue = LoopGlue(connection: raw, loop: loop)
         glue.owner = self
@@ -200,5 +157,5 @@ extension Connection {
     }
 
     /// The loop this connection is attached to.
-    public var mainLoop: MainLoop? { loopGlue?.loop }
+    public var mainLoop: (any EventLoop)? { loopGlue?.loop }
 }

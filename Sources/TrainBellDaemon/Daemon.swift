@@ -1,5 +1,6 @@
 import CGio
 import DBus
+import DBusGLib
 import Glibc
 import Logging
 import TrainBellCore

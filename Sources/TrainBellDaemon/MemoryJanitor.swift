@@ -1,5 +1,6 @@
 import CGio
 import DBus
+import DBusGLib
 
 /// Gives back what a burst of calls left free. glibc returns only the top of the heap by itself;
 /// the free pages between live allocations (a hostile peer's thousands of mid-sized strings, a

@@ -6,7 +6,7 @@ import TrainBellCore
 
 /// Sends the reports of `trainbell run` to trainbelld from a thread of its own, so that the output
 /// pump never waits on the daemon: the pump only queues reports (``push(_:)``, a lock and a wake-up);
-/// the sender thread runs a `MainLoop`, takes them in order from a ``RunReportQueue`` (progress
+/// the sender thread runs a `PollLoop`, takes them in order from a ``RunReportQueue`` (progress
 /// coalesced, errors and the end kept) and makes one asynchronous call at a time, each waiting at
 /// most ``callTimeout`` for its answer. A daemon that is slow, stopped or hung only makes reports
 /// wait in the queue; ``finish()`` waits at most ``finalTimeout`` for the last answers, then hands
@@ -30,7 +30,7 @@ final class ReportSender: @unchecked Sendable {
     }
 
     private let shared = Mutex(Shared())
-    private let loop = MainLoop()
+    private let loop = PollLoop()
     private let job: String
     private var connection: Connection?
     private var inFlight = false

@@ -18,7 +18,7 @@ struct WatchCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let service = try Service.connect()
-            let loop = MainLoop.default
+            let loop = PollLoop()
             service.connection.attach(to: loop)
             var lost = false
             service.connection.onDisconnect = { lost = true; loop.quit() }

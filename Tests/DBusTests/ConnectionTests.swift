@@ -1,5 +1,6 @@
 import BusTestSupport
 import DBus
+import DBusGLib
 import Foundation
 import Glibc
 import Testing

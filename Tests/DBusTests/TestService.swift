@@ -1,5 +1,6 @@
 import BusTestSupport
 import DBus
+import DBusGLib
 import Foundation
 
 /// A small service exported with the `DBus` layer, run on its own loop thread, for the bus tests.

@@ -1,4 +1,5 @@
 import DBus
+import DBusGLib
 import TrainBellCore
 
 /// Answers `GetNotifications` a page at a time, so that no turn of the loop is held long by a large

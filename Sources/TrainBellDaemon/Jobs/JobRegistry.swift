@@ -1,4 +1,5 @@
 import DBus
+import DBusGLib
 import Logging
 import TrainBellCore
 

@@ -2,7 +2,7 @@ import DBus
 import Glibc
 
 /// What `notify-send -w` / `-A` do after the notification is shown: follow the notification server's own
-/// `ActionInvoked` and `NotificationClosed` for its id on `MainLoop.default`. A chosen action prints its key
+/// `ActionInvoked` and `NotificationClosed` for its id on a `PollLoop` of its own. A chosen action prints its key
 /// (an unnamed action's key is its index) and closes the notification; a close ends the wait silently;
 /// Ctrl-C closes it ("Wait cancelled, closing notification"); a positive expire time ends the wait after that
 /// long ("Wait timeout expired", which notify-send 0.8.1 means to do but never does on 64-bit systems, see
@@ -17,7 +17,7 @@ final class NotifySendWaiter {
     static let serverInterface: InterfaceName = "org.freedesktop.Notifications"
 
     private let connection: Connection
-    private let loop = MainLoop.default
+    private let loop = PollLoop()
     private let actionKeys: Set<String>
     private var subscriptions: [SignalSubscription] = []
     /// The server's id, once `Notify` or `Send` answered; signals before that are kept for it.

@@ -1,13 +1,16 @@
 import CGio
+import DBus
 import Glibc
 
-/// One GLib main loop: the only event loop of a process (DESIGN.md section 8).
+/// One GLib main loop: the only event loop of the daemon (DESIGN.md section 8).
 ///
 /// D-Bus connections, GSettings change signals, Unix signals and timers all live on its context,
-/// so an idle process has no wake-ups at all.
-public final class MainLoop: @unchecked Sendable {
-    // @unchecked Sendable: GMainContext and GMainLoop are thread-safe in GLib; `quit` and `invoke`
-    // may be called from any thread, everything else runs on the thread that runs the loop.
+/// so an idle process has no wake-ups at all. It lives apart from `DBus` so that a process that needs
+/// no GLib (the command line, on `PollLoop`) does not link it.
+public final class MainLoop: EventLoop, @unchecked Sendable {
+    // @unchecked Sendable: GMainContext and GMainLoop are thread-safe in GLib; `quit`, `invoke`,
+    // `wakeUp` and attaching sources may be called from any thread, everything else runs on the
+    // thread that runs the loop.
     let context: OpaquePointer
     private let loop: OpaquePointer
 
@@ -92,6 +95,32 @@ public final class MainLoop: @unchecked Sendable {
         attach(g_unix_signal_source_new(signal), handler)
     }
 
+    /// A unix-fd GSource for `fd`; hang-ups and errors are always asked for.
+    @discardableResult
+    public func watch(fd: Int32, for events: FileEvents, _ handler: @escaping (FileEvents) -> Void) -> EventSource {
+        var condition = G_IO_HUP.rawValue | G_IO_ERR.rawValue
+        if events.contains(.readable) { condition |= G_IO_IN.rawValue }
+        if events.contains(.writable) { condition |= G_IO_OUT.rawValue }
+        guard let source = g_unix_fd_source_new(fd, GIOCondition(rawValue: condition)) else {
+            fatalError("GLib could not create a unix-fd source")
+        }
+        let box = Unmanaged.passRetained(WatchBox(handler)).toOpaque()
+        tb_unix_fd_source_set_callback(source, { _, condition, data in
+            guard let data else { return 0 }
+            var ready: FileEvents = []
+            if condition.rawValue & G_IO_IN.rawValue != 0 { ready.insert(.readable) }
+            if condition.rawValue & G_IO_OUT.rawValue != 0 { ready.insert(.writable) }
+            if condition.rawValue & G_IO_HUP.rawValue != 0 { ready.insert(.hangup) }
+            if condition.rawValue & (G_IO_ERR.rawValue | G_IO_NVAL.rawValue) != 0 { ready.insert(.error) }
+            Unmanaged<WatchBox>.fromOpaque(data).takeUnretainedValue().handler(ready)
+            return 1
+        }, box, { data in
+            if let data { Unmanaged<WatchBox>.fromOpaque(data).release() }
+        })
+        g_source_attach(source, context)
+        return GLibSource(source)
+    }
+
     /// Runs `block` on the loop's thread; safe from any thread.
     public func invoke(_ block: @escaping @Sendable () -> Void) {
         let box = Unmanaged.passRetained(CallbackBox { block(); return false }).toOpaque()
@@ -101,6 +130,11 @@ public final class MainLoop: @unchecked Sendable {
         }, box, { data in
             if let data { Unmanaged<CallbackBox>.fromOpaque(data).release() }
         })
+    }
+
+    /// Wakes the context when another thread owns it (its owner returns to the loop anyway).
+    public func wakeUp() {
+        if g_main_context_is_owner(context) == 0 { g_main_context_wakeup(context) }
     }
 
     private func attach(_ source: UnsafeMutablePointer<GSource>?, _ handler: @escaping () -> Bool) -> EventSource {
@@ -113,7 +147,7 @@ public final class MainLoop: @unchecked Sendable {
             if let data { Unmanaged<CallbackBox>.fromOpaque(data).release() }
         })
         g_source_attach(source, context)
-        return EventSource(source)
+        return GLibSource(source)
     }
 }
 
@@ -123,16 +157,22 @@ final class CallbackBox {
     init(_ handler: @escaping () -> Bool) { self.handler = handler }
 }
 
-/// A timer, idle or signal source on a `MainLoop`; `cancel` removes it. Dropping it does not.
-public final class EventSource: @unchecked Sendable {
-    // @unchecked Sendable: g_source_destroy is thread-safe.
+/// A descriptor watch's closure, kept alive by its unix-fd source.
+final class WatchBox {
+    let handler: (FileEvents) -> Void
+    init(_ handler: @escaping (FileEvents) -> Void) { self.handler = handler }
+}
+
+/// A source on a `MainLoop`; `cancel` removes it. Dropping it does not.
+final class GLibSource: EventSource, @unchecked Sendable {
+    // @unchecked Sendable: g_source_destroy and g_source_is_destroyed are thread-safe.
     private let source: UnsafeMutablePointer<GSource>
 
     init(_ source: UnsafeMutablePointer<GSource>) { self.source = source }
 
     deinit { g_source_unref(source) }
 
-    public func cancel() { g_source_destroy(source) }
+    func cancel() { g_source_destroy(source) }
 
-    public var isCancelled: Bool { g_source_is_destroyed(source) != 0 }
+    var isCancelled: Bool { g_source_is_destroyed(source) != 0 }
 }

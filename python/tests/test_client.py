@@ -164,3 +164,28 @@ def test_lightning_finds_the_factory_through_its_entry_point_group() -> None:
             if hasattr(entry_points(), "select") else [e for e in entry_points().get(group, []) if e.name == "trainbell"]
         assert [e.value for e in found] == ["trainbell.lightning:callbacks_factory"]
         assert found[0].load()() == []  # not under trainbell run
+
+
+def test_the_bus_is_found_as_libdbus_finds_it(tmp_path) -> None:
+    from trainbell._bus import NoBus, bus_address
+
+    (tmp_path / "bus").touch()
+    assert bus_address({"TRAINBELL_ADDRESS": "tcp:host=gpu-box,port=4000", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/a"}) \
+        == "tcp:host=gpu-box,port=4000"
+    assert bus_address({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/a", "XDG_RUNTIME_DIR": str(tmp_path)}) == "unix:path=/a"
+    assert bus_address({"XDG_RUNTIME_DIR": str(tmp_path)}) == "unix:path=%s/bus" % tmp_path
+    with pytest.raises(NoBus, match="DBUS_SESSION_BUS_ADDRESS and TRAINBELL_ADDRESS are unset"):
+        bus_address({"XDG_RUNTIME_DIR": str(tmp_path / "nowhere")})
+
+
+def test_reports_queued_at_exit_still_go_out(session: PrivateBus, daemon: Daemon, tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = "import trainbell\nb = trainbell.Client('atexit', total=4)\nb.progress(4)\nb.complete()\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINBELL_")}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    records = wait_for(lambda: trainbell.Client("atexit").history(), what="the reports flushed at exit")
+    assert [r["type"] for r in records] == ["completion"]

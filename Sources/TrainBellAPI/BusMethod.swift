@@ -35,15 +35,18 @@ public struct Single<Value: DBusRepresentable & Sendable>: BusResult {
 /// neither side reads arguments by position.
 public struct BusMethod<Result: BusResult, each Argument: DBusRepresentable & Sendable>: Sendable {
     public let name: MemberName
+    /// trainbelld's own interface, or a standard one its objects implement (``TrainBellObjects``).
+    public let interface: InterfaceName
     public let argumentNames: [String]
     public let resultNames: [String]
     /// Callers need not wait for a reply (`org.freedesktop.DBus.Method.NoReply`).
     public let noReply: Bool
     public let documentation: String
 
-    public init(_ name: MemberName, arguments argumentNames: [String], results resultNames: [String] = [],
-                noReply: Bool = false, documentation: String) {
+    public init(_ name: MemberName, interface: InterfaceName = TrainBellBus.interface, arguments argumentNames: [String],
+                results resultNames: [String] = [], noReply: Bool = false, documentation: String) {
         self.name = name
+        self.interface = interface
         self.argumentNames = argumentNames
         self.resultNames = resultNames
         self.noReply = noReply

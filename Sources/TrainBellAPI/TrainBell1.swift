@@ -107,3 +107,19 @@ public struct VarDict: DBusRepresentable, Sendable, Equatable {
         a.entries.count == b.entries.count && zip(a.entries, b.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
+
+/// The standard interfaces trainbelld's objects implement, typed as its own methods are: the
+/// daemon's and the jobs' properties, and the job objects (DESIGN.md section 3).
+public enum TrainBellObjects {
+    public typealias Properties = [String: DBusValue]
+
+    /// `org.freedesktop.DBus.Properties.GetAll`: every property of `interface_name` on the object called.
+    public static let getAllProperties = BusMethod<Single<Properties>, String>(
+        "GetAll", interface: .properties, arguments: ["interface_name"], results: ["properties"],
+        documentation: "Every property of an interface of the object.")
+    /// `org.freedesktop.DBus.ObjectManager.GetManagedObjects` on trainbelld's object: the job objects,
+    /// each with its interfaces' properties.
+    public static let getManagedObjects = BusMethod<Single<[ObjectPath: [String: Properties]]>>(
+        "GetManagedObjects", interface: .objectManager, arguments: [], results: ["objects"],
+        documentation: "The job objects with their properties.")
+}

@@ -15,9 +15,9 @@ public struct TrainBellClient: Sendable {
     }
 
     private func message<Result, each Argument>(_ method: BusMethod<Result, repeat each Argument>,
-                                                _ arguments: repeat each Argument) throws(BusError) -> Message {
-        let message = Message.methodCall(destination: destination, path: TrainBellBus.path, interface: TrainBellBus.interface,
-                                         member: method.name)
+                                                _ arguments: repeat each Argument,
+                                                path: ObjectPath = TrainBellBus.path) throws(BusError) -> Message {
+        let message = Message.methodCall(destination: destination, path: path, interface: method.interface, member: method.name)
         try message.append(method.encode(repeat each arguments))
         return message
     }
@@ -25,8 +25,8 @@ public struct TrainBellClient: Sendable {
     /// Calls `method` and waits at most `timeout` seconds for its result.
     @discardableResult
     public func call<Result, each Argument>(_ method: BusMethod<Result, repeat each Argument>, _ arguments: repeat each Argument,
-                                            timeout: Double = 25) throws(BusError) -> Result {
-        let reply = try connection.call(message(method, repeat each arguments), timeout: timeout)
+                                            path: ObjectPath = TrainBellBus.path, timeout: Double = 25) throws(BusError) -> Result {
+        let reply = try connection.call(message(method, repeat each arguments, path: path), timeout: timeout)
         return try Result(replyValues: reply.arguments())
     }
 

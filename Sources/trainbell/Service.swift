@@ -25,35 +25,12 @@ struct Service {
         }
     }
 
-    /// Calls a method of trainbelld, starting it by D-Bus activation when it is installed.
-    @discardableResult
-    func call(_ member: MemberName, _ arguments: [DBusValue] = [], interface: InterfaceName = Service.interface,
-              path: ObjectPath = Service.path, timeout: Double = 25) throws -> [DBusValue] {
-        do {
-            return try connection.call(destination: Self.name, path: path, interface: interface, member: member,
-                                       arguments, timeout: timeout)
-        } catch {
-            throw Self.failure(error)
-        }
-    }
-
-    /// Sends without waiting for an answer (errors are not seen).
-    func callNoReply(_ member: MemberName, _ arguments: [DBusValue]) throws {
-        do {
-            try connection.callNoReply(destination: Self.name, path: Self.path, interface: Self.interface,
-                                       member: member, arguments)
-            connection.flush()
-        } catch {
-            throw Self.failure(error)
-        }
-    }
-
     /// Calls a method of trainbelld through its typed descriptor (``TrainBell1``).
     @discardableResult
     func call<Result, each Value>(_ method: BusMethod<Result, repeat each Value>, _ arguments: repeat each Value,
-                                  timeout: Double = 25) throws -> Result {
+                                  path: ObjectPath = Service.path, timeout: Double = 25) throws -> Result {
         do {
-            return try TrainBellClient(connection: connection).call(method, repeat each arguments, timeout: timeout)
+            return try TrainBellClient(connection: connection).call(method, repeat each arguments, path: path, timeout: timeout)
         } catch {
             throw Self.failure(error)
         }

@@ -15,18 +15,21 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let service = try Service.connect()
-            let root = try service.call("GetAll", [.string(Service.interface.rawValue)], interface: .properties).first ?? .vardict([])
-            let managed = try service.call("GetManagedObjects", interface: .objectManager).first
+            let root = try service.call(TrainBellObjects.getAllProperties, Service.interface.rawValue).value
+            let managed = try service.call(TrainBellObjects.getManagedObjects).value
             var jobs: [[String: DBusValue]] = []
-            for entry in managed?.dictionaryEntries ?? [] {
-                guard let props = entry.value.stringKeyedEntries?[Service.jobInterface.rawValue]?.stringKeyedEntries else { continue }
+            for interfaces in managed.values {
+                guard let props = interfaces[Service.jobInterface.rawValue] else { continue }
                 jobs.append(props.mapValues(\.unwrapped))
             }
             jobs.sort { ($0["StartedAt"]?.integerValue ?? 0) < ($1["StartedAt"]?.integerValue ?? 0) }
-            let props = root.stringKeyedEntries?.mapValues(\.unwrapped) ?? [:]
+            let props = root.mapValues(\.unwrapped)
             if json {
-                let jobsJSON = "[" + jobs.map { JSON.encode(.vardict($0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })) }.joined(separator: ",") + "]"
-                print("{\"daemon\":\(JSON.encode(root)),\"jobs\":\(jobsJSON)}")
+                func object(_ properties: [String: DBusValue]) -> String {
+                    JSON.encode(.vardict(properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+                }
+                let jobsJSON = "[" + jobs.map(object).joined(separator: ",") + "]"
+                print("{\"daemon\":\(object(props)),\"jobs\":\(jobsJSON)}")
                 return
             }
             let server = props["NotificationServer"]?.stringValue ?? ""

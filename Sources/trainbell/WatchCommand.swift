@@ -84,8 +84,7 @@ struct WatchCommand: ParsableCommand {
 
     /// Every property of the job object at `path`, or nil when it cannot be read (the job is gone).
     static func properties(of path: ObjectPath, _ service: Service) -> [String: DBusValue]? {
-        let values = try? service.call("GetAll", [.string(Service.jobInterface.rawValue)], interface: .properties,
-                                       path: path, timeout: 2)
-        return values?.first?.stringKeyedEntries?.mapValues(\.unwrapped)
+        let values = try? service.call(TrainBellObjects.getAllProperties, Service.jobInterface.rawValue, path: path, timeout: 2)
+        return values?.value.mapValues(\.unwrapped)
     }
 }

@@ -1,5 +1,6 @@
 import BusTestSupport
 import DBus
+import TrainBellAPI
 import Foundation
 import Testing
 
@@ -72,7 +73,8 @@ import Testing
         let fine = try runCommand(try CommandLineTests.trainbell, ["start", "run2", "--total", "10", "--app-id", "debian-xterm.desktop"],
                                   environment: ["DBUS_SESSION_BUS_ADDRESS": bus.address])
         #expect(fine.status == 0 && fine.stderr == "")
-        #expect(try client.call("CheckAppId", [.string("debian-xterm")]) == [.boolean(true), .array(.string, [])])
+        let check = try client.api.call(TrainBell1.checkAppID, "debian-xterm")
+        #expect(check.installed && check.suggestions.isEmpty)
         #expect(client.error("CheckAppId", [.string("")])?.name.rawValue == "org.trainbell.TrainBell1.Error.InvalidArgument")
     }
 }

@@ -1,5 +1,6 @@
 import BusTestSupport
 import DBus
+import TrainBellAPI
 import Foundation
 import Glibc
 import Testing
@@ -56,7 +57,7 @@ import Testing
         #expect(try Self.milestoneTitle(client, job: "a", step: 30) == "Run a: 30%")
 
         try Self.write("[templates]\nprogress-title=Epoch {step} of {total}\n[milestones]\npercentages=10;20\n", to: daemon)
-        #expect(try client.call("Reload") == [])
+        try client.api.call(TrainBell1.reload)
         #expect(try Self.milestoneTitle(client, job: "b", step: 15) == "Epoch 15 of 100")
         #expect(try client.history("b").last?["milestone"]?.integerValue == 10)
         #expect(daemon.log.contains("configuration reloaded from \(daemon.configPath)"), "\(daemon.log)")
@@ -125,7 +126,7 @@ import Testing
 
         // Once fixed, Reload takes the file.
         try Self.write("[templates]\nprogress-title=Fixed {percent}%\n", to: daemon)
-        #expect(try client.call("Reload") == [])
+        try client.api.call(TrainBell1.reload)
         #expect(try Self.milestoneTitle(client, job: "b", step: 60) == "Fixed 60%")
     }
 }

@@ -32,11 +32,10 @@ import Testing
         #expect(id.first?.unwrapped == .string("ghost"))
 
         try client.progress("ghost", 50)
-        let error = try client.call("ReportError", [.string("ghost"), .string("CUDA out of memory"), .string("oom_error"), .string("")])
-        let warning = try client.call("ReportWarning", [.string("ghost"), .string("slow loader")])
-        let completion = try client.call("CompleteJob", [.string("ghost"), .string("stopped early")])
         // Whatever the history kept or not, each answers a record (0 = not kept), none an error.
-        for reply in [error, warning, completion] { #expect(reply.first?.integerValue != nil) }
+        _ = try client.api.reportError("ghost", message: "CUDA out of memory", type: "oom_error")
+        _ = try client.api.reportWarning("ghost", message: "slow loader")
+        _ = try client.api.completeJob("ghost", message: "stopped early")
 
         // And the user saw every one of them.
         #expect(server.waitForNotifies(count: 4).map(\.summary) == [

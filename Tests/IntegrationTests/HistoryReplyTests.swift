@@ -16,9 +16,7 @@ import Testing
         var ids: [UInt64] = []
         for index in 0..<40 {
             // Distinct messages (identical ones would collapse), cut to 1 MiB at the door.
-            let reply = try client.call("ReportError", [.string("big-\(index % 3)"), .string("\(index) " + filler),
-                                                        .string("data_error"), .string("")], timeout: 60)
-            ids.append(try #require(reply.first.flatMap { UInt64(dbusValue: $0) }))
+            ids.append(try client.api.reportError("big-\(index % 3)", message: "\(index) " + filler, type: "data_error", timeout: 60))
         }
         // Pinged from another connection while the reply is written: answered.
         let other = try DaemonClient(bus: bus, recordSignals: false)

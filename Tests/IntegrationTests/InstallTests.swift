@@ -1,5 +1,6 @@
 import BusTestSupport
 import DBus
+import TrainBellAPI
 import Foundation
 import Glibc
 import Testing
@@ -196,7 +197,7 @@ import Testing
         let client = try DaemonClient(bus: bus, recordSignals: false)
         #expect(try client.history("run-42").map { $0["type"]?.stringValue ?? "" } == ["progress", "warning", "error", "completion"])
         #expect(server.waitForNotifies(count: 4).count >= 4)
-        try client.call("Reload")
+        try client.api.call(TrainBell1.reload)
         process.signal(SIGHUP)
         _ = try client.call("Introspect", interface: .introspectable)
         #expect(process.isRunning, "\(Self.read(log))")

@@ -1,5 +1,6 @@
 import BusTestSupport
 import DBus
+import TrainBellAPI
 import DBusGLib
 import Foundation
 import Testing
@@ -117,13 +118,13 @@ import Testing
         let daemon = try DaemonProcess(bus: bus, configuration: "[launcher]\ncompletion-flash-seconds=1\n")
         defer { daemon.stop() }
         let client = try DaemonClient(bus: bus)
-        try client.call("SetProgress", [.string("org.example.Tool"), .double(0.5)])
+        try client.api.call(TrainBell1.setProgress, "org.example.Tool", 0.5)
         #expect(dock.wait { $0.last?.properties["progress"] == .double(0.5) && $0.last?.properties["progress-visible"] == .boolean(true) })
-        try client.call("SetProgress", [.string("org.example.Tool"), .double(1.0)])
+        try client.api.call(TrainBell1.setProgress, "org.example.Tool", 1.0)
         #expect(dock.wait { $0.last?.properties["urgent"] == .boolean(true) && $0.last?.properties["progress"] == .double(1) })
         #expect(dock.wait { $0.last?.properties["progress-visible"] == .boolean(false) })
-        try client.call("SetProgress", [.string("org.example.Tool"), .double(0.2)])
-        try client.call("SetProgress", [.string("org.example.Tool"), .double(-1)])
+        try client.api.call(TrainBell1.setProgress, "org.example.Tool", 0.2)
+        try client.api.call(TrainBell1.setProgress, "org.example.Tool", -1)
         #expect(dock.wait { $0.last?.properties["progress-visible"] == .boolean(false) && $0.count >= 5 })
     }
 
@@ -147,7 +148,7 @@ import Testing
         let actions = client.signals("ActionInvoked", count: 1)
         #expect(try actions.first?.arguments() == [.string("run"), .string("cancel")])
 
-        try client.call("CancelJob", [.string("run")])
+        try client.api.cancelJob("run")
         #expect(plasma.wait { $0.last == .terminate(view: 1, errorCode: 1, message: "cancelled") })
     }
 }

@@ -19,9 +19,9 @@ import Testing
         try client.progress("run-42", 100)
         try client.progress("run-42", 600)   // crosses 25 and 50: one notification, for 50
         try client.api.reportWarning("run-42", message: "learning rate <high> & rising")
-        let errorRecord = try client.call("ReportError", [.string("run-42"), .string("CUDA out of memory. Tried to allocate 2.00 GiB"),
-                                                          .string("oom_error"), .string("")])
-        #expect(errorRecord.first?.integerValue ?? 0 > 0)
+        let errorRecord = try client.api.reportError("run-42", message: "CUDA out of memory. Tried to allocate 2.00 GiB",
+                                                     type: "oom_error")
+        #expect(errorRecord > 0)
         try client.progress("run-42", 800)
         try client.progress("run-42", 1000)
 
@@ -80,7 +80,7 @@ import Testing
         #expect(history.allSatisfy { $0["sound"] != nil && $0["timestamp"] != nil && $0["id"] != nil })
 
         // CompleteJob after 100 % was notified: no duplicate.
-        #expect(try client.call("CompleteJob", [.string("run-42"), .string("early stop")]) == [.uint64(0)])
+        #expect(try client.api.completeJob("run-42", message: "early stop") == 0)
         let state = try client.call("Get", [.string("org.trainbell.TrainBell1.Job"), .string("State")],
                                     interface: .properties, path: "/org/trainbell/TrainBell1/job/run_2d42")
         #expect(state == [.variant(.string("completed"))])
@@ -98,11 +98,11 @@ import Testing
         defer { daemon.stop() }
         let client = try DaemonClient(bus: session.bus)
         _ = try client.startJob("j", total: 10)
-        let error: [DBusValue] = [.string("j"), .string("NCCL error"), .string("cuda_error"), .string("")]
-        try client.call("ReportError", error)
+        func reportTheError() throws { _ = try client.api.reportError("j", message: "NCCL error", type: "cuda_error") }
+        try reportTheError()
         _ = session.recorder.waitForNotifies(count: 1)
-        try client.call("ReportError", error)
-        try client.call("ReportError", error)
+        try reportTheError()
+        try reportTheError()
         let calls = session.recorder.waitForNotifies(count: 3)
         #expect(calls.map(\.summary) == ["Training Error", "Training Error (×2)", "Training Error (×3)"])
         #expect(calls[1].replacesID == calls[0].returnedID && calls[2].replacesID == calls[0].returnedID)

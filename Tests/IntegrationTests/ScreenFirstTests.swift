@@ -22,8 +22,7 @@ import Testing
         let client = try DaemonClient(bus: bus)
         // The job and one record exist before the lock: what the error needs is then only its own write.
         _ = try client.startJob("locked-run", title: "Locked run", total: 100)
-        let first = try client.call("ReportWarning", [.string("locked-run"), .string("before the lock")])
-        #expect((first.first?.integerValue ?? 0) > 0)
+        #expect(try client.api.reportWarning("locked-run", message: "before the lock") > 0)
         _ = server.waitForNotifies(count: 1)
 
         let scratch = try TemporaryDirectory("trainbell-screen-first")

@@ -1,5 +1,6 @@
 import DBus
 import Glibc
+import TrainBellAPI
 
 /// Sends one `trainbell send` notification and does what notify-send does around it, in its order: the
 /// server's capabilities when actions are asked for, the notification (through trainbelld, else directly),
@@ -70,12 +71,9 @@ struct NotifySendDelivery {
     /// else `Notify` on the server itself. Returns the server's id.
     static func send(_ notification: NotifySendNotification, on connection: Connection) -> Result<UInt32, BusError> {
         do {
-            let reply = try connection.call(destination: Service.name, path: Service.path, interface: Service.interface,
-                                            member: "Send", notification.sendArguments)
-            guard case .uint32(let id)? = reply.first else {
-                return .failure(BusError(.invalidArgs, "trainbelld answered Send without an id"))
-            }
-            return .success(id)
+            let sent = try TrainBellClient(connection: connection).call(TrainBell1.send, notification.summary, notification.body,
+                                                                        notification.sendOptions)
+            return .success(sent.value)
         } catch where daemonUnreachable(error) {
             // Not installed, not running, not activatable: the server itself, as notify-send.
         } catch {

@@ -1,5 +1,6 @@
 import DBus
 import Glibc
+import TrainBellAPI
 
 /// The notification `notify-send` 0.8.1 would send for a command line: the eight `Notify` arguments with
 /// the hints libnotify adds by itself (`urgency` as a byte, `category`, `transient`, `sender-pid` as int64 of
@@ -68,7 +69,8 @@ struct NotifySendNotification: Equatable {
 
     /// `Send(s summary, s body, a{sv} options)` of trainbelld, meant to produce the same `Notify`: every hint
     /// goes in `hints` as libnotify has them; `urgency` also as the word the daemon's policy reads.
-    var sendArguments: [DBusValue] {
+    /// The options of trainbelld's `Send` (DESIGN.md section 3).
+    var sendOptions: TrainBell1.Options {
         var options: [(String, DBusValue)] = [
             ("app-name", .string(appName)),
             ("icon", .string(icon)),
@@ -80,7 +82,7 @@ struct NotifySendNotification: Equatable {
             options.append(("actions", .array(.string, actions.flatMap { [DBusValue.string($0.key), .string($0.label)] })))
         }
         if replacesID != 0 { options.append(("replace-id", .uint32(replacesID))) }
-        return [.string(summary), .string(body), .vardict(options)]
+        return Dictionary(options.map { ($0.0, DBusValue.variant($0.1)) }) { $1 }
     }
 
     /// The `urgency` hint as low, normal or critical (a `-h` may have replaced it with something else).

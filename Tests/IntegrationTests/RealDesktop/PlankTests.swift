@@ -47,8 +47,8 @@ import Testing
         try Self.expectBar(0.4, badge: true, on: dock, plain: plain, name: "plank-two-jobs")
 
         // Both cancelled: the icon is as it was.
-        try client.call("CancelJob", [.string("run")])
-        try client.call("CancelJob", [.string("other")])
+        try client.api.cancelJob("run")
+        try client.api.cancelJob("other")
         let (shot, clear) = try dock.waitForPicture { $0.difference(from: plain) == nil }
         #expect(clear, "the icon still differs at \(shot.difference(from: plain).map(\.description) ?? "-"): \(shot.keep(as: "plank-cancelled"))")
     }

@@ -49,7 +49,7 @@ import Testing
         defer { daemon.stop() }
         let client = try DaemonClient(bus: bus, recordSignals: false)
                 // Warm up (first allocations of the loop, the history's page cache).
-        for n in 0..<5 { try client.call("ReportError", [.string("warm"), .string("warm-up \(n)"), .string(""), .string("")]) }
+        for n in 0..<5 { _ = try client.api.reportError("warm", message: "warm-up \(n)") }
         let before = try #require(daemon.residentMemory).kibibytes
 
         let line = String(repeating: "x", count: 1_000) + "\n"

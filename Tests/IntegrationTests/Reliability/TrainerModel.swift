@@ -81,25 +81,24 @@ struct TrainerModel {
     }
 
     mutating func warn(_ id: String, _ message: String) throws {
-        let record = try client.call("ReportWarning", [.string(id), .string(message)])
+        let record = try client.api.reportWarning(id, message: message)
         acknowledged(id, record, type: "warning", message: message)
     }
 
     mutating func error(_ id: String, _ message: String, type: String) throws {
-        let record = try client.call("ReportError", [.string(id), .string(message), .string(type), .string("")])
+        let record = try client.api.reportError(id, message: message, type: type)
         acknowledged(id, record, type: "error", message: message)
     }
 
     /// `CompleteJob`: the run ends; its record says how far it got (the default template).
     mutating func complete(_ id: String, _ message: String) throws {
-        let record = try client.call("CompleteJob", [.string(id), .string(message)])
+        let record = try client.api.completeJob(id, message: message)
         guard let job = jobs[id] else { return }
         acknowledged(id, record, type: "completion", message: "\(job.title) finished after \(job.step) steps.\n\(message)")
         jobs[id]?.running = false
     }
 
-    private mutating func acknowledged(_ id: String, _ reply: [DBusValue], type: String, message: String) {
-        let record = reply.first?.integerValue.map(UInt64.init) ?? 0
+    private mutating func acknowledged(_ id: String, _ record: UInt64, type: String, message: String) {
         jobs[id]?.expected.append(.record(id: record, type: type, message: message))
     }
 }

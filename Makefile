@@ -40,7 +40,7 @@ TEST_PACKAGES  := python3 python3-venv dbus-daemon libglib2.0-bin libxml2-utils 
                   systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev \
                   $(DESKTOP_PACKAGES)
 # make bench-install compiles a minimal C libdbus service and its clients, and counts system calls.
-BENCH_PACKAGES := gcc libc6-dev strace
+BENCH_PACKAGES := gcc libc6-dev strace valgrind
 
 .PHONY: all build deps deps-test test demo bench bench-cli bench-run bench-history bench-install install install-build uninstall clean help
 
@@ -182,7 +182,15 @@ bench: deps-test install-build
 	$(MAKE) --no-print-directory bench-cli
 	$(MAKE) --no-print-directory bench-run
 	$(MAKE) --no-print-directory bench-python
+	$(MAKE) --no-print-directory bench-callgrind
 	$(MAKE) --no-print-directory bench-install
+
+# Instructions per ReportProgress against the C service's Tick, counted by callgrind (exact, unlike
+# times), and the functions where trainbelld spends them.
+.PHONY: bench-callgrind
+bench-callgrind: deps-test install-build
+	$(call apt_install,$(BENCH_PACKAGES))
+	bash Tests/Tools/callgrind-dispatch.sh $(RELEASE_BIN)/trainbelld
 
 # What the Python package costs a training loop: progress() per call over 100,000 calls, and per
 # Transformers on_step_end, against the real trainbelld (the debug build the Python tests use).

@@ -68,6 +68,14 @@ extension Connection {
         guard let path = message.path, let member = message.member else { return false }
         let object = objects[path]
         if object == nil, let fallbackHandler, fallbackHandler(message) { return true }
+        let interface = message.interface
+        // A method that reads its own arguments (the typed ones of trainbelld) is dispatched without a
+        // DBusValue made for each: the hot path. A call carrying descriptors takes the path below,
+        // which closes them.
+        if let object, !message.containsUnixFDs, !Self.isStandard(interface, member),
+           case .found(let table, let method)? = Self.lookUp(member, interface, in: object), method.readsItsArguments {
+            return run(method, of: table, MethodCall(message: message, arguments: [], connection: self))
+        }
         let arguments: [DBusValue]
         do {
             arguments = try message.arguments()
@@ -76,7 +84,6 @@ extension Connection {
             return true
         }
         let call = MethodCall(message: message, arguments: arguments, connection: self)
-        let interface = message.interface
         // Descriptors that came with the call are closed once it is answered; a deferred handler that
         // wants one must dup it. Without this, any peer could exhaust our descriptors.
         var keepDescriptors = false
@@ -105,22 +112,43 @@ extension Connection {
             return answer(call, expecting: "") { [self.managedObjects(of: object)] }
         }
 
-        // The first interface (of the one named, when a name is given) that has the method.
-        var found: (table: Interface, method: Method)?
+        switch Self.lookUp(member, interface, in: object) {
+        case .found(let table, let method):
+            keepDescriptors = method.inSignature.contains("h")
+            return run(method, of: table, call)
+        case .noSuchInterface:
+            send(error: BusError(.unknownInterface, "object \(path) has no interface '\(interface?.rawValue ?? "")'"), to: message)
+            return true
+        case nil:
+            return unknownMethod(call, interface, member)
+        }
+    }
+
+    /// The interfaces every object answers here (``dispatchMethodCall(_:)`` answers them itself).
+    private static func isStandard(_ interface: InterfaceName?, _ member: MemberName) -> Bool {
+        guard let interface else { return member == "Ping" || member == "GetMachineId" || member == "Introspect" }
+        return interface == .peer || interface == .introspectable || interface == .properties || interface == .objectManager
+    }
+
+    private enum LookUp {
+        case found(Interface, Method)
+        case noSuchInterface
+    }
+
+    /// The first interface (of the one named, when a name is given) that has the method.
+    private static func lookUp(_ member: MemberName, _ interface: InterfaceName?, in object: ExportedObject) -> LookUp? {
         var interfaceSeen = interface == nil
         for table in object.interfaces where interface == nil || table.name == interface {
             interfaceSeen = true
-            if let method = table.method(member) {
-                found = (table, method)
-                break
-            }
+            if let method = table.method(member) { return .found(table, method) }
         }
-        if let interface, !interfaceSeen {
-            send(error: BusError(.unknownInterface, "object \(path) has no interface '\(interface)'"), to: message)
-            return true
-        }
-        guard let (table, method) = found else { return unknownMethod(call, interface, member) }
+        return interfaceSeen ? nil : .noSuchInterface
+    }
 
+    /// Checks the call's signature, runs the handler, replies.
+    private func run(_ method: Method, of table: Interface, _ call: MethodCall) -> Bool {
+        let message = call.message
+        let member = method.name
         guard message.signature == method.inSignature else {
             send(error: BusError(.invalidArgs,
                                  "\(table.name).\(member) expects arguments of signature '\(method.inSignature)', got '\(message.signature)'"),
@@ -138,7 +166,6 @@ extension Connection {
                 reply(to: message, with: .failure(BusError(.failed, "\(error)")))
             }
         case .deferred(let body):
-            keepDescriptors = method.inSignature.contains("h")
             body(call, PendingReply(call: call))
         }
         return true

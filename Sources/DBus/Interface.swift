@@ -87,6 +87,9 @@ public struct Method {
     public let handler: Handler
     /// The signature of the in arguments, made once (every call is checked against it).
     public let inSignature: String
+    /// The handler reads its arguments from the message itself (``ArgumentReader``): the call is
+    /// dispatched without a ``DBusValue`` made for each argument, and its ``MethodCall/arguments`` is empty.
+    public var readsItsArguments = false
 
     public init(_ name: MemberName, in inArguments: [Argument] = [], out outArguments: [Argument] = [],
                 annotations: [Annotation] = [], documentation: String? = nil,

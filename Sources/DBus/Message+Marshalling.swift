@@ -129,6 +129,7 @@ extension Message {
         return v
     }
 
+    @usableFromInline
     static func string(_ iter: inout DBusMessageIter) -> String {
         var p: UnsafePointer<CChar>? = nil
         dbus_message_iter_get_basic(&iter, &p)
@@ -144,6 +145,7 @@ extension Message {
         return try DBusType(parsing: String(cString: sig))
     }
 
+    @usableFromInline
     static func read(_ iter: inout DBusMessageIter, budget: inout Int) throws(BusError) -> DBusValue {
         budget -= 1
         guard budget >= 0 else {

@@ -79,6 +79,24 @@ public struct BusMethod<Result: BusResult, each Argument: DBusRepresentable & Se
         return (repeat try next((each Argument).self))
     }
 
+    /// The arguments of a call read straight from its message (its signature checked already);
+    /// `InvalidArgs` naming the argument that does not fit.
+    public func decode(_ message: Message) throws(BusError) -> (repeat each Argument) {
+        var reader = ArgumentReader(message)
+        var index = 0
+        func next<T: DBusRepresentable>(_: T.Type) throws(BusError) -> T {
+            defer { index += 1 }
+            return try reader.next(T.self, what: "argument '\(argumentNames[index])'")
+        }
+        return (repeat try next((each Argument).self))
+    }
+
+    /// The arguments of `call`: read from its message, unless they were read already (a call that
+    /// carries descriptors is read once, so that the descriptors it made are the ones closed after it).
+    func decodeArguments(of call: MethodCall) throws(BusError) -> (repeat each Argument) {
+        call.arguments.isEmpty ? try decode(call.message) : try decode(call.arguments)
+    }
+
     /// The values of a call with these arguments.
     public func encode(_ arguments: repeat each Argument) -> [DBusValue] {
         var values: [DBusValue] = []
@@ -94,9 +112,10 @@ extension Method {
                                        _ body: @escaping (MethodCall, repeat each Argument) throws -> Result) {
         self.init(method.name, in: method.inArguments, out: method.outArguments,
                   annotations: method.noReply ? [.noReply] : [], documentation: method.documentation) { call in
-            let arguments = try method.decode(call.arguments)
+            let arguments = try method.decodeArguments(of: call)
             return try body(call, repeat each arguments).replyValues
         }
+        readsItsArguments = true
     }
 
     /// The table entry of `method` answered later, through the `PendingReply`.
@@ -106,11 +125,12 @@ extension Method {
                   annotations: method.noReply ? [.noReply] : [], documentation: method.documentation,
                   deferred: { call, reply in
                       do throws(BusError) {
-                          let arguments = try method.decode(call.arguments)
+                          let arguments = try method.decodeArguments(of: call)
                           body(call, reply, repeat each arguments)
                       } catch {
                           reply.fail(error)
                       }
                   })
+        readsItsArguments = true
     }
 }

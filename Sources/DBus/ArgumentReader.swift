@@ -17,8 +17,8 @@ public struct ArgumentReader {
 
     /// The next argument as `T`; `InvalidArgs` naming it (`what`) when there is none or it is of another type.
     @inlinable
-    public mutating func next<T: DBusRepresentable>(_: T.Type = T.self, what: String) throws(BusError) -> T {
-        guard hasMore else { throw BusError(.invalidArgs, "missing \(what)") }
+    public mutating func next<T: DBusRepresentable>(_: T.Type = T.self, what: @autoclosure () -> String) throws(BusError) -> T {
+        guard hasMore else { throw BusError(.invalidArgs, "missing \(what())") }
         defer { hasMore = dbus_message_iter_next(&iter) != 0 }
         let code = UInt8(truncatingIfNeeded: dbus_message_iter_get_arg_type(&iter))
         // Identical types: the casts are free once specialized.
@@ -28,7 +28,7 @@ public struct ArgumentReader {
         if T.self == UInt32.self, code == UInt8(ascii: "u") { return unsafeBitCast(basic(UInt32(0)), to: T.self) }
         if T.self == Int32.self, code == UInt8(ascii: "i") { return unsafeBitCast(basic(Int32(0)), to: T.self) }
         if T.self == Bool.self, code == UInt8(ascii: "b") { return unsafeBitCast(basic(dbus_bool_t(0)) != 0, to: T.self) }
-        return try Message.read(&iter, budget: &budget).decode(T.self, what: what)
+        return try Message.read(&iter, budget: &budget).decode(T.self, what: what())
     }
 
     @usableFromInline

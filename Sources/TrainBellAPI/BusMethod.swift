@@ -86,6 +86,7 @@ public struct BusMethod<Result: BusResult, each Argument: DBusRepresentable & Se
         var index = 0
         func next<T: DBusRepresentable>(_: T.Type) throws(BusError) -> T {
             defer { index += 1 }
+            // The name is spelled out only for an error message.
             return try reader.next(T.self, what: "argument '\(argumentNames[index])'")
         }
         return (repeat try next((each Argument).self))

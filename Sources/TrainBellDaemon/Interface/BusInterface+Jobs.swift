@@ -37,16 +37,19 @@ extension BusInterface {
             changed(["ActiveJobs"])
         }
         let now = Clock.now()
-        let composer = configuration.composer
-        // One look-up of the job: the change, whether it was running, and the job after it.
-        guard let (wasRunning, event, job) = registry.update(key, { job in
-            (job.state == .running, job.reportProgress(current: current, total: total, now: now, composer: composer), job)
+        let launcher = self.launcher
+        // One look-up of the job, changed in place: whether it was running, the notification if any,
+        // and (the hot path, without one) its launcher progress shown from where it is stored.
+        guard let (wasRunning, event, isRunning) = registry.update(key, { job in
+            let wasRunning = job.state == .running
+            let event = job.reportProgress(current: current, total: total, now: now, composer: configuration.composer)
+            if event == nil { launcher.show(job) }
+            return (wasRunning, event, job.state == .running)
         }) else { return }
         guard let event else {
             // The hot path: no notification; saved by the timer, announced at most ~10 times a second.
             registry.changed(key)
-            if !wasRunning && job.state == .running { changed(["ActiveJobs"]) }
-            launcher.show(job)
+            if !wasRunning && isRunning { changed(["ActiveJobs"]) }
             return
         }
         try notify(event, key: key, now: now)

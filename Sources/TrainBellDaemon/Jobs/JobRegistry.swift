@@ -87,8 +87,9 @@ final class JobRegistry {
     /// Changes job `key` in place; nil when there is no such job.
     @discardableResult
     func update<Result>(_ key: JobID, _ change: (inout Job) -> Result) -> Result? {
-        guard jobs[key] != nil else { return nil }
-        return change(&jobs[key]!)
+        // One hash look-up, and the job changed where it is stored (no copy out and back).
+        guard let index = jobs.index(forKey: key) else { return nil }
+        return change(&jobs.values[index])
     }
 
     /// Saves job `key` now and announces it at once: before a notification of it goes out.

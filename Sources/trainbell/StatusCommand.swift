@@ -1,6 +1,7 @@
 import ArgumentParser
 import DBus
 import TrainBellAPI
+import TrainBellCore
 
 /// `trainbell status`: jobs, Do Not Disturb, the notification server.
 struct StatusCommand: ParsableCommand {
@@ -55,6 +56,9 @@ struct StatusCommand: ParsableCommand {
                 let state = job["State"]?.stringValue ?? ""
                 let percent = Int((progress * 100).rounded(.down))
                 var line = "  \(id.padded(16)) \(progressBar(progress)) \(String(percent).padded(3))%  \(step)/\(total == 0 ? "?" : String(total))  \(state)"
+                if let seconds = job["SecondsLeft"]?.doubleValue, seconds >= 0, state == "running" {
+                    line += "  " + TimeLeft.describe(seconds)
+                }
                 if let title = job["Title"]?.stringValue, title != id { line += "  \(title)" }
                 print(line)
                 if let error = job["LastError"]?.stringValue, !error.isEmpty, state == "failed" {

@@ -185,7 +185,7 @@ import TrainBellCore
         #expect(
             configuration.warnings == [
                 "\(Self.source):2: [templates] milestone-50-title: {jobs} is not a placeholder and stays as written; "
-                    + "placeholders: {job} {title} {step} {total} {percent} {milestone} {message}"
+                    + "placeholders: {job} {title} {step} {total} {percent} {milestone} {message} {time_left}"
             ])
     }
 
@@ -428,7 +428,7 @@ import TrainBellCore
                 "\(s):4: unknown key [dnd] digets is ignored; did you mean digest?",
                 "\(s):5: [dnd] digest is set again on line 6, which counts",
                 "\(s):8: [templates] progress-title: {jobb} is not a placeholder and stays as written; "
-                    + "placeholders: {job} {title} {step} {total} {percent} {milestone} {message}",
+                    + "placeholders: {job} {title} {step} {total} {percent} {milestone} {message} {time_left}",
                 "\(s):9: [templates] milestone-60-title: 60 is not one of the milestones (25;50;75;100), "
                     + "so the template is never used",
                 "\(s):10: unknown key [templates] milestone-x-title is ignored; did you mean milestone-N-title?",
@@ -620,9 +620,3 @@ import TrainBellCore
     }
 }
 
-@Suite struct EstimateTests {
-    @Test(arguments: [(30.0, "30 s"), (600.0, "10 min"), (7200.0, "2 h"), (1e30, "more than 100 days"), (Double.nan, "more than 100 days"), (Double.infinity, "more than 100 days")])
-    func remainingTimeIsWordedWithoutTrapping(_ seconds: Double, _ text: String) {
-        #expect(LauncherPresenter.duration(seconds) == text)
-    }
-}

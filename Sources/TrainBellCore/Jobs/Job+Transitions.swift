@@ -43,6 +43,7 @@ extension Job {
         updatedAt = now
         guard !state.isEnded else { return nil }
         state = .running
+        rate.record(step: currentStep, at: now)
         guard let crossing = milestones.update(current: currentStep, total: totalSteps) else {
             return nil
         }

@@ -30,6 +30,12 @@ public struct Job: Sendable, Hashable, Codable {
     public var updatedAt: Int64
     /// The milestones of the run and which were notified.
     public var milestones: MilestoneTracker
+    /// How fast the run moves lately (the time left); not saved.
+    public var rate = ProgressRate()
+
+    private enum CodingKeys: String, CodingKey {
+        case id, title, totalSteps, currentStep, state, appID, icon, lastError, startedAt, updatedAt, milestones
+    }
 
     /// Creates a job with every field given, e.g. restored from the state
     /// the daemon persisted; most callers want
@@ -71,6 +77,12 @@ public struct Job: Sendable, Hashable, Codable {
         TaskbarProgress.percent(current: currentStep, total: totalSteps)
     }
 
+    /// Seconds until the run ends at its recent pace; nil before there is enough to go on (see
+    /// ``ProgressRate``), when the total is unknown, or once it ended.
+    public var secondsLeft: Double? {
+        state == .running ? rate.secondsLeft(current: currentStep, total: totalSteps) : nil
+    }
+
     /// The values for this job's message templates.
     public func templateValues(milestone: Int? = nil, message: String = "") -> TemplateValues {
         TemplateValues(
@@ -80,6 +92,7 @@ public struct Job: Sendable, Hashable, Codable {
             total: totalSteps,
             percent: percent,
             milestone: milestone,
-            message: message)
+            message: message,
+            timeLeft: secondsLeft.map(TimeLeft.describe) ?? "")
     }
 }

@@ -33,12 +33,17 @@ public struct EventComposer: Sendable, Hashable {
     /// A progress milestone of `job` (not 100%, which is a completion):
     /// normal urgency, silent unless configured, held back by Do Not
     /// Disturb, with the launcher progress.
+    /// The time left, when known, ends the message unless its template places `{time_left}` itself.
     public func milestoneEvent(for job: Job, milestone: Int) -> NotificationEvent {
         let values = job.templateValues(milestone: milestone)
+        var message = templates.message(for: .progress, milestone: milestone, values: values)
+        if !values.timeLeft.isEmpty, !message.contains(values.timeLeft) {
+            message += message.isEmpty ? values.timeLeft : ", " + values.timeLeft
+        }
         return NotificationEvent(
             type: .progress,
             title: templates.title(for: .progress, milestone: milestone, values: values),
-            message: templates.message(for: .progress, milestone: milestone, values: values),
+            message: message,
             milestone: milestone,
             urgency: .normal,
             taskbarProgress: job.progress,

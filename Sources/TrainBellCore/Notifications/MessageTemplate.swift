@@ -12,7 +12,7 @@ public struct MessageTemplate: Sendable, Hashable, Codable, ExpressibleByStringL
     public let text: String
 
     /// The placeholder names, without braces.
-    public static let placeholders = ["job", "title", "step", "total", "percent", "milestone", "message"]
+    public static let placeholders = ["job", "title", "step", "total", "percent", "milestone", "message", "time_left"]
 
     /// Creates a template from its text.
     public init(_ text: String) {

@@ -14,6 +14,8 @@ public struct TemplateValues: Sendable, Hashable {
     public var milestone: Int
     /// `{message}`: the trainer's message, as given.
     public var message: String
+    /// `{time_left}`: "about 12 min left" at the recent pace, "" before that is known.
+    public var timeLeft: String
 
     /// Creates values; `milestone` defaults to `percent`.
     public init(
@@ -23,7 +25,8 @@ public struct TemplateValues: Sendable, Hashable {
         total: UInt64 = 0,
         percent: Int = 0,
         milestone: Int? = nil,
-        message: String = ""
+        message: String = "",
+        timeLeft: String = ""
     ) {
         self.job = job
         self.title = title
@@ -32,6 +35,7 @@ public struct TemplateValues: Sendable, Hashable {
         self.percent = percent
         self.milestone = milestone ?? percent
         self.message = message
+        self.timeLeft = timeLeft
     }
 
     /// The text for a placeholder name (without braces), or nil when the
@@ -45,6 +49,7 @@ public struct TemplateValues: Sendable, Hashable {
         case "percent": String(percent)
         case "milestone": String(milestone)
         case "message": message
+        case "time_left": timeLeft
         default: nil
         }
     }

@@ -28,7 +28,9 @@ extension Configuration {
         # Title and message of each kind of notification. Placeholders:
         # {job} the job id, {title} the job's title, {step} the step reached,
         # {total} the number of steps, {percent} the percentage done,
-        # {milestone} the milestone reached, {message} the trainer's message.
+        # {milestone} the milestone reached, {message} the trainer's message,
+        # {time_left} "about 12 min left" at the recent pace ("" until known;
+        # a progress message without it gets it at its end once known).
         #
         # A progress notification takes milestone-N-title if set, else
         # progress-title if set, else the built-in title of the milestone

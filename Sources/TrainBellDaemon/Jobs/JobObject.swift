@@ -14,7 +14,7 @@ enum JobObject {
 
     /// Every property of the job interface, in the order of DESIGN.md section 3.
     static let propertyNames: [MemberName] = [
-        "Id", "Title", "State", "CurrentStep", "TotalSteps", "Progress", "MilestonesSent", "LastError", "AppId",
+        "Id", "Title", "State", "CurrentStep", "TotalSteps", "Progress", "SecondsLeft", "MilestonesSent", "LastError", "AppId",
         "StartedAt", "UpdatedAt",
     ]
 
@@ -29,6 +29,7 @@ enum JobObject {
         if old.currentStep != new.currentStep { names.append("CurrentStep") }
         if old.totalSteps != new.totalSteps { names.append("TotalSteps") }
         if old.progress != new.progress { names.append("Progress") }
+        if old.secondsLeft != new.secondsLeft { names.append("SecondsLeft") }
         if old.milestones.sent != new.milestones.sent { names.append("MilestonesSent") }
         if old.lastError != new.lastError { names.append("LastError") }
         if old.appID != new.appID { names.append("AppId") }
@@ -52,6 +53,9 @@ enum JobObject {
             property("CurrentStep", .uint64, "The last step reported.") { .uint64($0.currentStep) },
             property("TotalSteps", .uint64, "Steps in the run; 0 while unknown.") { .uint64($0.totalSteps) },
             property("Progress", .double, "CurrentStep / TotalSteps, 0 to 1.") { .double($0.progress) },
+            property("SecondsLeft", .double, "Seconds until the run ends at its recent pace (the median rate of its last reports); -1 while that is not known.") {
+                .double($0.secondsLeft ?? -1)
+            },
             property("MilestonesSent", .array(.uint32), "Percentages already notified in this run.") {
                 .array(.uint32, $0.milestones.sent.map { .uint32(UInt32(clamping: $0)) })
             },

@@ -172,22 +172,12 @@ final class LauncherPresenter {
         }
     }
 
-    /// "Step 420 of 1000, about 14 min left".
+    /// "Step 420 of 1000, about 15 min left": the estimate the notifications and `trainbell status`
+    /// give (``ProgressRate``), not one of Plasma's own.
     static func stepMessage(_ job: Job, now: Int64) -> String {
         guard job.totalSteps > 0 else { return "Step \(job.currentStep)" }
         var text = "Step \(job.currentStep) of \(job.totalSteps)"
-        let elapsed = now - job.startedAt
-        if job.currentStep > 0, job.currentStep < job.totalSteps, elapsed > 0 {
-            let remaining = Double(elapsed) / Double(job.currentStep) * Double(job.totalSteps - job.currentStep) / 1_000_000
-            text += ", about " + duration(remaining) + " left"
-        }
+        if let seconds = job.secondsLeft { text += ", " + TimeLeft.describe(seconds) }
         return text
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds < 8_640_000 else { return "more than 100 days" }
-        if seconds < 90 { return "\(Int(seconds.rounded())) s" }
-        if seconds < 5400 { return "\(Int((seconds / 60).rounded())) min" }
-        return "\(Int((seconds / 3600).rounded())) h"
     }
 }

@@ -31,6 +31,15 @@ import TrainBellCore
         #expect(try MetricReport(step: 0, values: [(name, 1)]).values.count == 1)
     }
 
+    @Test func keepingLeavesOutWhatWouldBeRefused() {
+        var values: [String: Double] = ["": 1, "ä": 2, String(repeating: "x", count: 65): 3]
+        for index in 0..<70 { values["m\(100 + index)"] = Double(index) }
+        let report = MetricReport.keeping(step: 3, values)
+        #expect(report?.values.map(\.name) == (0..<64).map { "m\(100 + $0)" })
+        #expect(report?.step == 3)
+        #expect(MetricReport.keeping(step: 0, ["é": 1]) == nil)
+    }
+
     @Test func refusesANameTwice() {
         #expect(throws: ValidationError("metric name \"loss\" is given twice; each name once per report")) {
             try MetricReport(step: 0, values: [("loss", 1), ("loss", 2)])

@@ -29,6 +29,15 @@ public struct MetricReport: Sendable, Equatable {
         self.values = sorted
     }
 
+    /// What can be reported of `values` without an error, for a caller that must never fail
+    /// (`trainbell run`, reading what a trainer printed): the names accepted, the first 64 by
+    /// name; nil when none is left.
+    public static func keeping(step: UInt64, _ values: [String: Double]) -> MetricReport? {
+        let accepted = values.filter { (try? check(name: $0.key)) != nil }.sorted { $0.key < $1.key }.prefix(maximumMetrics)
+        guard !accepted.isEmpty else { return nil }
+        return try? MetricReport(step: step, values: accepted.map { ($0.key, $0.value) })
+    }
+
     /// Accepts 1 to 64 bytes of printable ASCII (space to `~`), which every consumer can show.
     public static func check(name: String) throws(ValidationError) {
         let bytes = name.utf8

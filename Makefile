@@ -172,12 +172,14 @@ demo: deps-test
 	$(SWIFT) build --product trainbell-demo
 	$$($(SWIFT) build --show-bin-path)/trainbell-demo
 
-# Figures, not assertions: ReportProgress per call (blocking and no-reply), daemon memory; CLI start-up
+# Figures, not assertions: ReportProgress per call (blocking and no-reply), daemon memory; ReportMetrics
+# beside ReportProgress, and a job of 1,000,000 steps × 8 metrics (history size, GetMetrics); CLI start-up
 # (bench-cli); MB/s through trainbell run against cat | cat (bench-run); last bench-install, which ends with the table of issue 10. Every part runs the release
 # build make install ships (one scratch folder, one release build).
 bench: deps-test install-build
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
 	$(RELEASE_BIN)/trainbell-bench
+	$(RELEASE_BIN)/trainbell-bench metrics
 	$(RELEASE_BIN)/trainbell-bench records
 	$(MAKE) --no-print-directory bench-cli
 	$(MAKE) --no-print-directory bench-run

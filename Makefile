@@ -52,7 +52,7 @@ help:
 	@echo "make build    debug build"
 	@echo "make install  release build, installed under PREFIX (default /usr/local; PREFIX=~/.local for yourself), DESTDIR honoured"
 	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
-	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost, CLI start-up (bench-cli), output through trainbell run (bench-run), the Python package's cost per step (bench-python)"
+	@echo "make bench    figures: ReportProgress per call, daemon memory, ReportMetrics and a 1,000,000-step job's metrics, activation time and idle cost, CLI start-up (bench-cli), output through trainbell run (bench-run), the Python package's cost per step (bench-python)"
 	@echo "make test-python  the Python package's tests (pytest, in a virtual environment under .build)"
 	@echo "make bench-history  figures of a large history: GetNotifications and ping waits on 200 MiB, the file after 800 errors of 1 MiB"
 	@echo "make clean    remove build folders"

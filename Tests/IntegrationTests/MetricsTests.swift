@@ -83,4 +83,24 @@ import TrainBellAPI
         try again.api.reportMetrics("stopped", step: 51, ["loss": 0])
         #expect(try again.api.metrics(of: "stopped").map(\.step) == Array(1...51))
     }
+
+    /// The hot path writes nothing; the keeper's timer does, within about five seconds: a crash
+    /// after that loses none of a running job's metrics (a wait, not a timing assertion).
+    @Test func theTimerSavesTheMetricsOfARunningJob() throws {
+        let bus = try PrivateBus()
+        let daemon = try DaemonProcess(bus: bus)
+        defer { daemon.stop() }
+        do {
+            let client = try DaemonClient(bus: bus, recordSignals: false)
+            _ = try client.startJob("running", total: 100)
+            try client.api.reportMetrics("running", step: 1, ["loss": 3])
+            try client.api.reportMetrics("running", step: 2, ["loss": 2])
+        }
+        // Past the keeper's five-second timer, then a crash: nothing saved them but the timer.
+        Thread.sleep(forTimeInterval: 6.5)
+        daemon.kill()
+        try daemon.start()
+        let client = try DaemonClient(bus: bus, recordSignals: false)
+        #expect(MetricsTests.text(try client.api.metrics(of: "running")) == ["1: loss=3.0", "2: loss=2.0"])
+    }
 }

@@ -52,7 +52,7 @@ help:
 	@echo "make build    debug build"
 	@echo "make install  release build, installed under PREFIX (default /usr/local; PREFIX=~/.local for yourself), DESTDIR honoured"
 	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
-	@echo "make bench    figures: ReportProgress per call, daemon memory, activation time and idle cost, CLI start-up (bench-cli), output through trainbell run (bench-run), the Python package's cost per step (bench-python)"
+	@echo "make bench    figures: ReportProgress per call, daemon memory, ReportMetrics and a 1,000,000-step job's metrics, activation time and idle cost, CLI start-up (bench-cli), output through trainbell run (bench-run), the Python package's cost per step (bench-python)"
 	@echo "make test-python  the Python package's tests (pytest, in a virtual environment under .build)"
 	@echo "make bench-history  figures of a large history: GetNotifications and ping waits on 200 MiB, the file after 800 errors of 1 MiB"
 	@echo "make clean    remove build folders"
@@ -172,12 +172,14 @@ demo: deps-test
 	$(SWIFT) build --product trainbell-demo
 	$$($(SWIFT) build --show-bin-path)/trainbell-demo
 
-# Figures, not assertions: ReportProgress per call (blocking and no-reply), daemon memory; CLI start-up
+# Figures, not assertions: ReportProgress per call (blocking and no-reply), daemon memory; ReportMetrics
+# beside ReportProgress, and a job of 1,000,000 steps × 8 metrics (history size, GetMetrics); CLI start-up
 # (bench-cli); MB/s through trainbell run against cat | cat (bench-run); last bench-install, which ends with the table of issue 10. Every part runs the release
 # build make install ships (one scratch folder, one release build).
 bench: deps-test install-build
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
 	$(RELEASE_BIN)/trainbell-bench
+	$(RELEASE_BIN)/trainbell-bench metrics
 	$(RELEASE_BIN)/trainbell-bench records
 	$(MAKE) --no-print-directory bench-cli
 	$(MAKE) --no-print-directory bench-run

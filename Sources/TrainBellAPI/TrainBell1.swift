@@ -81,8 +81,37 @@ public enum TrainBell1 {
     public static let getDoNotDisturb = BusMethod<DoNotDisturbReply>(
         "GetDoNotDisturb", arguments: [], results: ["active", "source"],
         documentation: "Whether Do Not Disturb is on, and which source decided (gnome, kde, dunst, …, none).")
+    public static let reportMetrics = BusMethod<NoResult, String, UInt64, [String: Double]>(
+        "ReportMetrics", arguments: ["id", "step", "metrics"], noReply: true,
+        documentation: "Numbers of a run at a step (loss, accuracy, …), kept in the history of its current run, downsampled to about 2,000 points a metric (the first, the last, the lowest, the highest and the first NaN always kept). NaN and infinities are accepted. Names: 1 to 64 printable ASCII bytes; at most 64 metrics a call and 256 names a job. An unknown id starts a job titled by its id, as ReportProgress does. Cheap: may be called every step, also without waiting for a reply.")
+    public static let getMetrics = BusMethod<Single<[MetricsRow]>, String>(
+        "GetMetrics", arguments: ["id"], results: ["metrics"],
+        documentation: "The metrics of the current run of a job, oldest first: a (step, values) per report kept, each report's values by name. UnknownJob when trainbelld never saw the job.")
     public static let reload = BusMethod<NoResult>(
         "Reload", arguments: [], documentation: "Re-reads the configuration file (also on SIGHUP).")
+}
+
+/// One row of `GetMetrics`' `a(ta{sd})`: a step and the values kept of the report at it.
+public struct MetricsRow: DBusRepresentable, Sendable {
+    public var step: UInt64
+    public var values: [String: Double]
+    public init(step: UInt64, values: [String: Double]) {
+        self.step = step
+        self.values = values
+    }
+    public static var dbusType: DBusType { .structure([.uint64, .dictionary(key: .string, value: .double)]) }
+    /// The values sorted by name, so that a reply reads the same every time.
+    public var dbusValue: DBusValue {
+        .structure([.uint64(step), .dictionary(key: .string, value: .double,
+                                               values.sorted { $0.key < $1.key }.map { DictEntry(.string($0.key), .double($0.value)) })])
+    }
+    public init?(dbusValue: DBusValue) {
+        guard case .structure(let fields) = dbusValue.unwrapped, fields.count == 2,
+            let step = UInt64(dbusValue: fields[0]), let values = [String: Double](dbusValue: fields[1])
+        else { return nil }
+        self.step = step
+        self.values = values
+    }
 }
 
 /// An `a{sv}` in the order it came (a notification record: its fields as the daemon wrote them, so

@@ -96,6 +96,21 @@ public struct TrainBellClient: Sendable {
         try call(TrainBell1.cancelJob, id, timeout: timeout)
     }
 
+    /// `ReportMetrics`, waiting for the daemon to have taken it (`noReply` for the hot path).
+    public func reportMetrics(_ id: String, step: UInt64, _ metrics: [String: Double], noReply: Bool = false,
+                              timeout: Double = 25) throws(BusError) {
+        if noReply {
+            try callNoReply(TrainBell1.reportMetrics, id, step, metrics)
+        } else {
+            try call(TrainBell1.reportMetrics, id, step, metrics, timeout: timeout)
+        }
+    }
+
+    /// `GetMetrics`: the metrics of job `id`, oldest first.
+    public func metrics(of id: String, timeout: Double = 25) throws(BusError) -> [MetricsRow] {
+        try call(TrainBell1.getMetrics, id, timeout: timeout).value
+    }
+
     /// `GetDoNotDisturb`.
     public func doNotDisturb(timeout: Double = 25) throws(BusError) -> DoNotDisturbReply {
         try call(TrainBell1.getDoNotDisturb, timeout: timeout)

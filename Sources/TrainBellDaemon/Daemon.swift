@@ -60,6 +60,7 @@ public final class Daemon {
     private let notifier: Notifier
     private let doNotDisturb: DoNotDisturbService
     private let registry: JobRegistry
+    private let metrics: MetricsKeeper
     private let launcher: LauncherPresenter
     private let actions: ActionRunner
     private let interface: BusInterface
@@ -113,6 +114,7 @@ public final class Daemon {
             DoNotDisturbService.source(kind, connection: connection, log: log)
         }, loop: loop, log: log)
         registry = JobRegistry(connection: connection, loop: loop, history: history, log: log)
+        metrics = MetricsKeeper(loop: loop, history: history, log: log)
         launcher = LauncherPresenter(connection: connection, loop: loop, log: log, settings: configuration.launcherSettings)
         actions = ActionRunner(connection: connection, history: history, notifier: notifier,
                                stateDirectory: options.stateDirectory, detailsCommand: configuration.detailsCommand,
@@ -121,7 +123,7 @@ public final class Daemon {
             desktopFiles: DesktopFileIndex(environment: ProcessEnvironment.current.variables)))
         interface = BusInterface(connection: connection, registry: registry, notifier: notifier, launcher: launcher,
                                  doNotDisturb: doNotDisturb, callerApps: callerApps, history: history,
-                                 notifications: notifications, historyPager: historyPager, historyState: historyState,
+                                 metrics: metrics, notifications: notifications, historyPager: historyPager, historyState: historyState,
                                  configuration: configuration, log: log)
     }
 
@@ -163,7 +165,7 @@ public final class Daemon {
 
     /// Who tells whom: every callback between components is set here, and only here.
     private func connect() {
-        let (interface, notifier, doNotDisturb, launcher) = (interface, notifier, doNotDisturb, launcher)
+        let (interface, notifier, doNotDisturb, launcher, metrics) = (interface, notifier, doNotDisturb, launcher, metrics)
         let configuration = interface.configuration
         notifier.policy.sendsDigest = configuration.sendsDigest
         notifier.policy.templates = configuration.composer.templates
@@ -173,9 +175,10 @@ public final class Daemon {
         doNotDisturb.holdsRecords = { [unowned notifier] in notifier.holdsRecords }
         doNotDisturb.onChange = { [weak self] status in self?.doNotDisturbChanged(status) }
         doNotDisturb.quietHours = configuration.quietHours
-        registry.onForget = { [unowned notifier, unowned launcher] key in
+        registry.onForget = { [unowned notifier, unowned launcher, unowned metrics] key in
             notifier.forget(jobID: key)
             launcher.forget(jobID: key)
+            metrics.forget(key)
         }
         launcher.onPlasmaCancel = { [unowned interface] job in interface.emit("ActionInvoked", [.string(job), .string("cancel")]) }
         actions.emit = { [unowned interface] member, arguments, destination in interface.emit(member, arguments, to: destination) }
@@ -220,6 +223,7 @@ public final class Daemon {
     private func stop(exitCode: Int32) {
         lifecycle.exitCode = exitCode
         registry.saveUnsaved()
+        metrics.saveUnsaved()
         connection.flush()
         loop.quit()
     }

@@ -200,6 +200,9 @@ final class ReportSender: @unchecked Sendable {
             return (TrainBell1.startJob.name, TrainBell1.startJob.encode(job, clean(title), total, options))
         case .progress(let current, let total):
             return (TrainBell1.reportProgress.name, TrainBell1.reportProgress.encode(job, current, total))
+        case .metrics(let report):
+            let values = Dictionary(report.values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            return (TrainBell1.reportMetrics.name, TrainBell1.reportMetrics.encode(job, report.step, values))
         case .error(let message, let type):
             return (TrainBell1.reportError.name, TrainBell1.reportError.encode(job, clean(message), clean(type), ""))
         case .warning(let message):

@@ -223,14 +223,19 @@ final class RunReporter {
 
     func observe(_ observation: TrainingObservation) {
         switch observation {
-        case .progress where link?.coversProgress == true, .error where link?.coversErrors == true:
-            // Reported exactly from the inside (steps, typed exceptions): the text is not read twice.
+        case .progress where link?.coversProgress == true, .metrics where link?.coversProgress == true,
+             .error where link?.coversErrors == true:
+            // Reported exactly from the inside (steps, metrics, typed exceptions): the text is not read twice.
             break
         case .progress(let current, let total):
             ensureStarted(total: total ?? 0)
             pendingProgress = (current, total)
-        case .metrics:
-            break
+        case .metrics(let values):
+            // At the step the bar showed last (a log dict names an epoch, not a step); names that
+            // would be refused are left out, never an error of the run.
+            guard let report = MetricReport.keeping(step: pendingProgress?.current ?? lastQueued?.current ?? 0, values) else { return }
+            ensureStarted(total: 0)
+            sender.push(.metrics(report))
         case .error(let type, let message, let details):
             flushProgress(force: true)
             ensureStarted(total: 0)

@@ -23,7 +23,7 @@ struct TrainBellCommand: ParsableCommand {
             """,
         version: "trainbell \(version)",
         subcommands: [
-            StartCommand.self, ProgressCommand.self, ErrorCommand.self, WarnCommand.self, CompleteCommand.self,
+            StartCommand.self, ProgressCommand.self, MetricsCommand.self, ErrorCommand.self, WarnCommand.self, CompleteCommand.self,
             CancelCommand.self, SendCommand.self, StatusCommand.self, HistoryCommand.self, WatchCommand.self,
             DndCommand.self, RunCommand.self,
         ])

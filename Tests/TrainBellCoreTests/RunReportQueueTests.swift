@@ -77,6 +77,10 @@ import TrainBellCore
                 case 5 where !ended:
                     queue.push(.error(message: "\(n)", type: "x"))
                     pushed.append(.error(message: "\(n)", type: "x"))
+                case 6 where !ended:
+                    let report = RunReport.metrics(try! MetricReport(step: n, values: [("loss", n % 2 == 0 ? .nan : 1)]))
+                    queue.push(report)
+                    pushed.append(report)
                 case 9 where !ended:
                     ended = true
                     queue.push(.complete(message: "\(n)"))
@@ -84,7 +88,7 @@ import TrainBellCore
                 default:
                     if let report = queue.pop() { popped.append(report) }
                 }
-                #expect(queue.count <= capacity + 2)
+                #expect(queue.count <= capacity + 5)
             }
             popped += queue.popAll()
             // What was sent came in the order it was made.
@@ -96,12 +100,24 @@ import TrainBellCore
                 }
                 rest = rest[(at + 1)...]
             }
-            // Nothing but progress is lost unless counted; the end and the last progress always arrive.
-            let kept = { (r: RunReport) -> Bool in if case .progress = r { false } else { true } }
+            // Nothing but progress and metrics is lost unless counted; the end, the last progress and
+            // the last metrics always arrive.
+            let kept = { (r: RunReport) -> Bool in !r.isCoalescedForTest }
             #expect(pushed.filter(kept).count == popped.filter(kept).count + queue.droppedReports)
             if ended { #expect(popped.contains { if case .complete = $0 { true } else { false } }) }
             let lastProgress = pushed.last { if case .progress = $0 { true } else { false } }
             #expect(popped.last { if case .progress = $0 { true } else { false } } == lastProgress)
+            let lastMetrics = pushed.last { if case .metrics = $0 { true } else { false } }
+            #expect(popped.last { if case .metrics = $0 { true } else { false } } == lastMetrics)
+        }
+    }
+}
+
+extension RunReport {
+    var isCoalescedForTest: Bool {
+        switch self {
+        case .progress, .metrics: true
+        default: false
         }
     }
 }

@@ -100,7 +100,7 @@ import TrainBellCore
             #expect(try store.records(jobID: nil) == Array(Self.version1Records.suffix(2)))
             #expect(store.storedBytes == last2)
             #expect(try store.jobs() == (try Self.version1Jobs()), "the jobs are all kept")
-            #expect(try store.database.integer("PRAGMA user_version") == 2)
+            #expect(try store.database.integer("PRAGMA user_version") == HistoryStore.schemaVersion)
             #expect(try store.database.integer("PRAGMA auto_vacuum") == 2)
             #expect(try store.database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'grdb_migrations'") == 0)
             #expect(try store.append(HistoryStoreTests.record(jobID: "j", timestamp: 1)).id == 6, "ids go on")

@@ -2,27 +2,31 @@
 /// were made: a small bounded queue between the output pump, which must
 /// never wait, and the sender, which waits for trainbelld.
 ///
-/// - Progress is coalesced: a progress report replaces a progress report
-///   at the end of the queue, so only the latest position waits (and
-///   nothing made before it is reordered).
+/// - Progress is coalesced: a progress report replaces the progress report
+///   among the progress and metrics reports at the end of the queue (and
+///   goes after them), so only the latest position waits (and nothing made
+///   before it is reordered). Metrics queue as they come while there is
+///   room.
 /// - Start, errors, warnings and the end are never dropped while the queue
 ///   has room; it holds ``capacity`` reports. Once full (trainbelld has
 ///   not answered for long and the training keeps printing new errors or
 ///   warnings), further errors and warnings are counted in
-///   ``droppedReports`` instead; a progress report then waits in one slot
-///   beside the queue (the latest kept), and the end of the job always
+///   ``droppedReports`` instead; progress and metrics then wait in one slot
+///   each beside the queue (the latest kept, the others left out without
+///   being counted: they are not errors), and the end of the job always
 ///   gets in. The end is the last report of a run: reports made after it
 ///   are left out (and counted). Memory stays bounded whatever the output
 ///   and the daemon do.
 public struct RunReportQueue: Sendable {
-    /// How many reports wait at most (besides the end of the job and the
-    /// latest progress).
+    /// How many reports wait at most, besides the end of the job and the
+    /// latest progress and metrics made while full, which go in ahead of the
+    /// next error or the end (``count`` stays at most `capacity + 5`).
     public let capacity: Int
 
     private var reports: [RunReport] = []
     private var head = 0
-    /// The latest progress made while the queue was full.
-    private var waitingProgress: RunReport?
+    /// The latest progress and metrics made while the queue was full, in the order made.
+    private var waiting: [RunReport] = []
     /// Whether the end of the job has been queued.
     private var ended = false
 
@@ -35,7 +39,7 @@ public struct RunReportQueue: Sendable {
     }
 
     /// How many reports wait.
-    public var count: Int { reports.count - head + (waitingProgress == nil ? 0 : 1) }
+    public var count: Int { reports.count - head + waiting.count }
 
     /// Whether nothing waits.
     public var isEmpty: Bool { count == 0 }
@@ -43,18 +47,35 @@ public struct RunReportQueue: Sendable {
     /// Queues `report` after those made before it.
     public mutating func push(_ report: RunReport) {
         guard !ended else {
-            if case .progress = report {} else { droppedReports += 1 }
+            if !report.isCoalesced { droppedReports += 1 }
             return
         }
-        if case .progress = report {
-            if waitingProgress != nil {
-                waitingProgress = report
-            } else if head < reports.count, case .progress = reports[reports.count - 1] {
-                reports[reports.count - 1] = report
-            } else if reports.count - head < capacity {
+        if report.isCoalesced {
+            if let index = waiting.firstIndex(where: { $0.isSameCoalescedKind(as: report) }) {
+                waiting.remove(at: index)
+                waiting.append(report)
+                return
+            }
+            guard waiting.isEmpty else {
+                waiting.append(report)
+                return
+            }
+            // A progress report replaces the progress among the coalesced reports at the end (it
+            // comes after them). Metrics are not replaced while there is room: each report holds
+            // numbers of its own (a trainer logs the eval metrics just after the train ones).
+            var index = reports.count - 1
+            while case .progress = report, index >= head, reports[index].isCoalesced {
+                if reports[index].isSameCoalescedKind(as: report) {
+                    reports.remove(at: index)
+                    reports.append(report)
+                    return
+                }
+                index -= 1
+            }
+            if reports.count - head < capacity {
                 reports.append(report)
             } else {
-                waitingProgress = report
+                waiting.append(report)
             }
             return
         }
@@ -62,7 +83,7 @@ public struct RunReportQueue: Sendable {
             droppedReports += 1
             return
         }
-        moveWaitingProgress()
+        moveWaiting()
         reports.append(report)
         if report.isEnd { ended = true }
     }
@@ -70,8 +91,7 @@ public struct RunReportQueue: Sendable {
     /// Takes the oldest report.
     public mutating func pop() -> RunReport? {
         guard head < reports.count else {
-            defer { waitingProgress = nil }
-            return waitingProgress
+            return waiting.isEmpty ? nil : waiting.removeFirst()
         }
         let report = reports[head]
         head += 1
@@ -82,7 +102,7 @@ public struct RunReportQueue: Sendable {
             reports.removeFirst(head)
             head = 0
         }
-        if reports.count - head < capacity { moveWaitingProgress() }
+        while reports.count - head < capacity, !waiting.isEmpty { reports.append(waiting.removeFirst()) }
         return report
     }
 
@@ -93,9 +113,9 @@ public struct RunReportQueue: Sendable {
         return all
     }
 
-    private mutating func moveWaitingProgress() {
-        guard let progress = waitingProgress else { return }
-        waitingProgress = nil
-        reports.append(progress)
+    private mutating func moveWaiting() {
+        guard !waiting.isEmpty else { return }
+        reports += waiting
+        waiting.removeAll()
     }
 }

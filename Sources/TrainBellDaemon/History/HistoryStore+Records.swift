@@ -383,6 +383,10 @@ extension HistoryStore {
                     AND NOT EXISTS (SELECT 1 FROM notification WHERE notification.job_id = job.id)
                 """
             ).execute([.integer(cutoff)])
+            // The metrics of a job go with its row.
+            try database.statement(
+                "DELETE FROM metric_series WHERE NOT EXISTS (SELECT 1 FROM job WHERE job.id = metric_series.job_id)"
+            ).execute([])
             return removed
         }
         try recountStoredBytes()

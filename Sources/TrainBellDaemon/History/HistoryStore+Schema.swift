@@ -1,7 +1,19 @@
 /// The schema of the history database and its migrations. The version is in
 /// `PRAGMA user_version`.
 ///
-/// Version 2 (this one): the texts of notifications in a table of their
+/// Version 3 (this one): version 2 and the jobs' metrics (`ReportMetrics`), a
+/// row per job and metric holding its downsampled series
+/// (`MetricSeries.encoded`), so that a restarted daemon answers `GetMetrics`:
+///
+/// ```sql
+/// CREATE TABLE metric_series (
+///   job_id TEXT NOT NULL, name TEXT NOT NULL,
+///   series BLOB NOT NULL,              -- MetricSeries.encoded
+///   PRIMARY KEY (job_id, name)
+/// ) WITHOUT ROWID;
+/// ```
+///
+/// Version 2: the texts of notifications in a table of their
 /// own, so that reading the list of records, measuring it for a reply or for
 /// the size bound never reads a message.
 ///
@@ -52,7 +64,7 @@
 /// A migration, once released, is never edited: a change is a new version.
 extension HistoryStore {
     /// The version this trainbelld writes.
-    static let schemaVersion: Int64 = 2
+    static let schemaVersion: Int64 = 3
 
     /// The identifier GRDB's migrator stored for version 1.
     static let grdbVersion1 = "v1: job and notification"
@@ -73,7 +85,14 @@ extension HistoryStore {
         if version == Self.schemaVersion { return }
         let tables = try access("cannot read the tables of") { try tableNames() }
         if tables.isEmpty {
-            try transaction("cannot set up the tables of") { try database.execute(Self.version2) }
+            try transaction("cannot set up the tables of") {
+                try database.execute(Self.version2)
+                try database.execute(Self.version2To3)
+            }
+            return
+        }
+        if version == 2 {
+            try transaction("cannot migrate to schema version \(Self.schemaVersion)") { try database.execute(Self.version2To3) }
             return
         }
         if version == 0 {
@@ -92,6 +111,7 @@ extension HistoryStore {
         try transaction("cannot migrate to schema version \(Self.schemaVersion)") {
             if let maximumBytes { try deleteVersion1Records(beyond: maximumBytes) }
             try database.execute(Self.version1To2)
+            try database.execute(Self.version2To3)
         }
         // The file was written without auto_vacuum (GRDB's default): VACUUM switches it to
         // incremental, so that retention gives space back. It rewrites the file; a full disk
@@ -196,5 +216,13 @@ extension HistoryStore {
             BEGIN DELETE FROM notification_message WHERE id = old.id; END;
         DROP TABLE grdb_migrations;
         PRAGMA user_version = 2;
+        """
+
+    /// Version 2 to 3: the table of the jobs' metric series.
+    static let version2To3: StaticString = """
+        CREATE TABLE metric_series (
+            job_id TEXT NOT NULL, name TEXT NOT NULL, series BLOB NOT NULL,
+            PRIMARY KEY (job_id, name)) WITHOUT ROWID;
+        PRAGMA user_version = 3;
         """
 }

@@ -18,6 +18,7 @@ extension BusInterface {
                             icon: icon, milestones: milestones, now: Clock.now())
         try registry.add(job)
         notifier.forget(jobID: id)
+        metrics.startOver(id)
         changed(["ActiveJobs"])
         launcher.show(job)
         return JobObject.path(of: id)
@@ -94,6 +95,7 @@ extension BusInterface {
         }
         guard let event else {
             registry.saveAndAnnounce(id)
+            metrics.jobEnded(id)
             return 0
         }
         return try notify(event, key: id, now: now).id
@@ -104,6 +106,7 @@ extension BusInterface {
         registry.update(id) { $0.cancel(now: Clock.now()) }
         notifier.forget(jobID: id)
         registry.saveAndAnnounce(id)
+        metrics.jobEnded(id)
         if let job = registry[id] { launcher.show(job) }
         changed(["ActiveJobs"])
     }
@@ -117,7 +120,7 @@ extension BusInterface {
     }
 
     /// The id of job `rawID`, started (titled by its id) when unknown.
-    private func existingOrNewJob(_ rawID: String, caller: String) throws(TrainBellError) -> JobID {
+    func existingOrNewJob(_ rawID: String, caller: String) throws(TrainBellError) -> JobID {
         if let known = registry.knownID(rawID) { return known }
         let id = try BusArguments.jobID(rawID)
         try registry.add(Job.start(id: id, title: id.rawValue, totalSteps: 0,
@@ -147,6 +150,7 @@ extension BusInterface {
         if !screenFirst { registry.saveAndAnnounce(key) }
         let record = notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)
         if screenFirst { registry.saveAndAnnounce(key) }
+        if registry[key]?.state != .running { metrics.jobEnded(key) }
         return record
     }
 

@@ -20,6 +20,8 @@ final class BusInterface {
     let doNotDisturb: DoNotDisturbService
     let callerApps: CallerApps
     let history: HistoryStore
+    /// The jobs' metrics (`ReportMetrics`, `GetMetrics`).
+    let metrics: MetricsKeeper
     let notifications: NotificationsClient
     /// Writes `GetNotifications` replies a page per turn of the loop.
     let historyPager: HistoryPager
@@ -34,7 +36,7 @@ final class BusInterface {
 
     init(connection: Connection, registry: JobRegistry, notifier: Notifier, launcher: LauncherPresenter,
          doNotDisturb: DoNotDisturbService, callerApps: CallerApps, history: HistoryStore,
-         notifications: NotificationsClient, historyPager: HistoryPager, historyState: HistoryState,
+         metrics: MetricsKeeper, notifications: NotificationsClient, historyPager: HistoryPager, historyState: HistoryState,
          configuration: Configuration, log: Logger) {
         self.historyPager = historyPager
         self.historyState = historyState
@@ -45,6 +47,7 @@ final class BusInterface {
         self.doNotDisturb = doNotDisturb
         self.callerApps = callerApps
         self.history = history
+        self.metrics = metrics
         self.notifications = notifications
         self.configuration = configuration
         self.log = log
@@ -124,6 +127,15 @@ final class BusInterface {
             Method(TrainBell1.getNotifications, deferred: { [unowned self] _, reply, id in
                 self.getNotifications(id, reply: reply)
             }),
+            Method(TrainBell1.reportMetrics) { [unowned self] call, id, step, metrics in
+                try self.guarded { () throws(TrainBellError) in
+                    try self.reportMetrics(id, step: step, metrics: metrics, caller: call.sender)
+                    return NoResult()
+                }
+            },
+            Method(TrainBell1.getMetrics) { [unowned self] _, id in
+                try self.guarded { () throws(TrainBellError) in Single(try self.getMetrics(id)) }
+            },
             Method(TrainBell1.getDoNotDisturb) { [unowned self] _ in
                 // A source without change signals (mako 1.7) is read now, so the answer is current.
                 self.doNotDisturb.refresh()

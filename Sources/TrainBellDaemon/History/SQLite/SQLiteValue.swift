@@ -6,6 +6,8 @@ enum SQLiteValue: Sendable, Hashable {
     /// NaN is stored as NULL by SQLite.
     case real(Double)
     case text(String)
+    /// Bytes as they are (a metric series).
+    case blob([UInt8])
 
     /// `.integer`, or `.null` for nil.
     init(_ value: Int64?) { self = value.map { .integer($0) } ?? .null }

@@ -56,6 +56,13 @@ final class Statement {
                 code = sqlite3_bind_double(handle, index, real)
             case .text(let text):
                 code = Self.bind(text, at: index, of: handle)
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes { buffer in
+                    guard let count = Int32(exactly: buffer.count) else { return SQLITE_TOOBIG }
+                    // A nil pointer would bind NULL, not the empty blob.
+                    guard let base = buffer.baseAddress, count > 0 else { return sqlite3_bind_zeroblob(handle, index, 0) }
+                    return csqlite_bind_blob_copied(handle, index, base, count)
+                }
             }
             guard code == SQLITE_OK else { throw SQLiteError(code: code, connection: connection) }
         }
@@ -153,6 +160,14 @@ final class Statement {
         guard let bytes = sqlite3_column_text(handle, index) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    /// Column `index` as bytes (NULL reads as none).
+    func blob(at index: Int32) -> [UInt8] {
+        // `sqlite3_column_blob` first, then the length (SQLite's rule).
+        guard let bytes = sqlite3_column_blob(handle, index) else { return [] }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
     /// Column `index` as text, nil when NULL.

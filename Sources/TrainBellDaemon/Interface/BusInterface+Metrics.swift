@@ -1,0 +1,40 @@
+import TrainBellAPI
+import TrainBellCore
+
+extension BusInterface {
+    /// `ReportMetrics`: checked (names, count), then appended to the job's series; an unknown id
+    /// starts a job titled by its id, as `ReportProgress` does. Nothing is written here: the keeper
+    /// saves on its timer.
+    func reportMetrics(_ rawID: String, step: UInt64, metrics values: [String: Double], caller: String) throws(TrainBellError) {
+        let report: MetricReport
+        do {
+            report = try MetricReport(step: step, values: values.map { ($0.key, $0.value) })
+        } catch {
+            throw TrainBellError.from(error, argument: "argument 'metrics'")
+        }
+        let isNew = registry.knownID(rawID) == nil
+        let key = try existingOrNewJob(rawID, caller: caller)
+        if isNew { changed(["ActiveJobs"]) }
+        do {
+            try metrics.record(report, job: key)
+        } catch {
+            throw TrainBellError.limitsExceeded("job '\(key)': \(error.message)")
+        }
+    }
+
+    /// `GetMetrics`: the rows of a job the daemon saw (also before a restart), oldest first.
+    func getMetrics(_ rawID: String) throws(TrainBellError) -> [MetricsRow] {
+        let key: JobID
+        if let known = registry.knownID(rawID) { key = known } else { key = try BusArguments.jobID(rawID) }
+        guard let rows = metrics.rows(of: key) else {
+            if registry[key] != nil { return [] }
+            throw .unknownJob(BusArguments.printable(rawID))
+        }
+        return rows.map { row in
+            var values: [String: Double] = [:]
+            values.reserveCapacity(row.values.count)
+            for (name, value) in row.values { values[name] = value }
+            return MetricsRow(step: row.step, values: values)
+        }
+    }
+}

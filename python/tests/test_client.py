@@ -143,15 +143,17 @@ def test_a_daemon_killed_mid_run_never_stops_the_loop(session: PrivateBus, daemo
     print("\n200,000 progress() calls with the daemon killed at 50,000: %.3f s, %.2f µs a call" % (elapsed, elapsed / 200_000 * 1e6))
 
 
-def test_metrics_wait_for_report_metrics_and_cancel_ends_quietly(session: PrivateBus, daemon: Daemon,
-                                                                   signals: SignalWatcher) -> None:
+def test_metrics_reach_get_metrics_and_cancel_ends_quietly(session: PrivateBus, daemon: Daemon,
+                                                             signals: SignalWatcher) -> None:
     bell = trainbell.Client("quiet", total=100)
     bell.start()
-    bell.metrics(10, loss=0.5, lr=2e-5, note="not a number")  # trainbelld has no ReportMetrics yet: nothing sent
-    bell.progress(10)
+    bell.metrics(10, loss=0.5, lr=2e-5, note="not a number")  # a value that is no number is left out
+    bell.metrics(20, loss=float("nan"))  # NaN is the signal: kept
+    bell.progress(20)
     bell.cancel()
     assert bell.flush()
-    assert bell._has_metrics is False  # found out once, by introspection
+    assert bell._has_metrics is True  # found out once, by introspection
+    assert bell.metrics_points() == [(10, {"loss": 0.5, "lr": 2e-5}), (20, {"loss": pytest.approx(float("nan"), nan_ok=True)})]
     time.sleep(0.3)
     assert bell.history() == [] and signals.emitted("quiet") == []
 

@@ -240,6 +240,13 @@ class Client:
         body = self._ask("GetNotifications", "s", ("" if all_jobs else self.job,), timeout)
         return [] if body is None else [_bus.unwrap(record) for record in body[0]]
 
+    def metrics_points(self, timeout: float = CALL_TIMEOUT) -> List[Tuple[int, Dict[str, float]]]:
+        """The job's metrics as trainbelld keeps them (downsampled to about 2,000 points a metric):
+        ``[(step, {name: value})]``, oldest first; ``[]`` without a daemon that keeps metrics."""
+        body = self._ask("GetMetrics", "s", (self.job,), timeout)
+        return [] if body is None else [(int(step), {str(k): float(v) for k, v in values.items()})
+                                        for step, values in body[0]]
+
     def dnd(self, timeout: float = CALL_TIMEOUT) -> Tuple[bool, str]:
         """Whether Do Not Disturb is on, and which desktop setting said so."""
         body = self._ask("GetDoNotDisturb", None, (), timeout)

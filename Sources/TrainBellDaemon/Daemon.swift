@@ -115,6 +115,7 @@ public final class Daemon {
         }, loop: loop, log: log)
         registry = JobRegistry(connection: connection, loop: loop, history: history, log: log)
         metrics = MetricsKeeper(loop: loop, history: history, log: log)
+        metrics.lossJump = (configuration.lossJumpFactor, configuration.lossJumpWindow)
         launcher = LauncherPresenter(connection: connection, loop: loop, log: log, settings: configuration.launcherSettings)
         actions = ActionRunner(connection: connection, history: history, notifier: notifier,
                                stateDirectory: options.stateDirectory, detailsCommand: configuration.detailsCommand,
@@ -237,6 +238,7 @@ public final class Daemon {
             notifier.builder = fresh.requestBuilder
             history.maximumBytes = fresh.historyMaxBytes
             history.maximumRecords = fresh.historyMaxRecords
+            metrics.lossJump = (fresh.lossJumpFactor, fresh.lossJumpWindow)
             notifier.collapser = ErrorCollapser(window: fresh.errorCollapseWindow)
             notifier.policy.sendsDigest = fresh.sendsDigest
             notifier.policy.templates = fresh.composer.templates

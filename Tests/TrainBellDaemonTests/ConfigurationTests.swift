@@ -433,7 +433,7 @@ import TrainBellCore
                     + "so the template is never used",
                 "\(s):10: unknown key [templates] milestone-x-title is ignored; did you mean milestone-N-title?",
                 "\(s):11: unknown group [colors] is ignored; known: [milestones], [templates], [sounds], [urgency], "
-                    + "[notifications], [dnd], [launcher], [actions], [history]",
+                    + "[notifications], [dnd], [launcher], [actions], [history], [metrics]",
                 "\(s):13: [actions] retry: {id} is not a placeholder and stays as written; placeholders: {file} {job}",
             ])
         #expect(configuration.sendsDigest)
@@ -620,3 +620,16 @@ import TrainBellCore
     }
 }
 
+
+@Suite struct MetricsConfigurationTests {
+    @Test func theLossJumpRuleIsConfigured() throws {
+        let configuration = try Configuration.parse("[metrics]\nloss-jump-factor=5\nloss-jump-window=50\n", source: "config")
+        #expect(configuration.lossJumpFactor == 5 && configuration.lossJumpWindow == 50)
+        #expect(try Configuration.parse("[metrics]\nloss-jump-factor=0\n", source: "config").lossJumpFactor == 0)
+    }
+
+    @Test(arguments: ["1", "0.5", "-3", "nan", "x", "1001"])
+    func aBadFactorIsRefusedNamingWhatIsAccepted(_ value: String) {
+        #expect(throws: (any Error).self) { try Configuration.parse("[metrics]\nloss-jump-factor=\(value)\n", source: "config") }
+    }
+}

@@ -8,13 +8,15 @@ extension TrainingOutputRecognizer {
         for (key, value) in dictionary.entries {
             metrics[key] = value
         }
-        emit(.metrics(metrics))
         var epoch: String { metrics["epoch"].map { " (epoch \(Self.format($0)))" } ?? "" }
+        // The error before the metrics: trainbelld, which applies the same rule to every client's
+        // metrics, then knows it was reported and does not report it again.
         if let (key, value) = dictionary.entries.first(where: {
             !$0.value.isFinite && $0.key.utf8.asciiCaseInsensitiveContains("loss")
         }) {
             reportOnce(type: "loss_divergence", message: "\(key) is \(Self.format(value))\(epoch)", details: line.text)
         }
+        emit(.metrics(metrics))
         if let norm = dictionary.entries.first(where: { $0.key.utf8.asciiCaseInsensitiveContains("grad_norm") }) {
             nonFiniteGradientNorms = norm.value.isFinite ? 0 : nonFiniteGradientNorms + 1
             if nonFiniteGradientNorms >= Self.nonFiniteGradientNormLimit {

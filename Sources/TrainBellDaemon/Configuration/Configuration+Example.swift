@@ -128,5 +128,14 @@ extension Configuration {
         #max-age-days=90
         #max-size-mb=256
 
+        [metrics]
+        # The rules on the metrics a training reports (ReportMetrics, trainbell
+        # run, the Python package). A NaN or infinite loss is always one
+        # loss_divergence error per run. A loss above loss-jump-factor times the
+        # median of its last loss-jump-window values is one warning per run
+        # ("loss jumped from 0.41 to 3.9 at step 1,200"); factor 0: no warning.
+        #loss-jump-factor=3
+        #loss-jump-window=20
+
         """#
 }

@@ -69,6 +69,13 @@ struct Configuration: Sendable, Hashable {
     /// no limit.
     var historyMaxSizeMB: Int? = 256
 
+    // MARK: [metrics]
+
+    /// A loss above this many times its recent median is one warning per run; 0: no warning.
+    var lossJumpFactor = LossWatch.defaultFactor
+    /// How many recent values of a loss that median is taken over.
+    var lossJumpWindow = LossWatch.defaultWindow
+
     // MARK: Reading
 
     /// What the file set that trainbell ignores (unknown groups and keys,

@@ -38,7 +38,7 @@ struct ConfigurationKey: Sendable {
 
     /// The groups, in the order of the example file.
     static let groups = [
-        "milestones", "templates", "sounds", "urgency", "notifications", "dnd", "launcher", "actions", "history",
+        "milestones", "templates", "sounds", "urgency", "notifications", "dnd", "launcher", "actions", "history", "metrics",
     ]
 
     /// The key `name` of `group`, or nil when trainbell does not know it.
@@ -140,6 +140,18 @@ struct ConfigurationKey: Sendable {
             },
             ConfigurationKey("history", "max-size-mb") { value, configuration throws(ValidationError) in
                 configuration.historyMaxSizeMB = try ConfigurationValue.limit(value, upTo: 1_048_576)
+                return []
+            },
+            ConfigurationKey("metrics", "loss-jump-factor") { value, configuration throws(ValidationError) in
+                let text = value.trimmingWhitespace
+                guard let factor = Double(text), factor == 0 || (factor > 1 && factor <= 1_000) else {
+                    throw ValidationError("\(ConfigurationFile.quoted(text.unicodeScalars)) is not a factor; accepted: a number above 1 and up to 1000 (3: a loss three times its recent median), or 0 for no warning")
+                }
+                configuration.lossJumpFactor = factor
+                return []
+            },
+            ConfigurationKey("metrics", "loss-jump-window") { value, configuration throws(ValidationError) in
+                configuration.lossJumpWindow = try ConfigurationValue.wholeNumber(value, in: LossWatch.minimumHistory...1_000)
                 return []
             },
         ]

@@ -63,6 +63,7 @@ extension BusInterface {
         let requested = try BusArguments.urgency(urgency)
         let message = BusArguments.message(message)
         let key = try existingOrNewJob(rawID, caller: caller)
+        if errorType == "loss_divergence" { metrics.noteReportedDivergence(key) }
         let now = Clock.now()
         let composer = configuration.composer
         guard let event = registry.update(key, {

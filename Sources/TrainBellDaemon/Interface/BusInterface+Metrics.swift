@@ -15,10 +15,20 @@ extension BusInterface {
         let isNew = registry.knownID(rawID) == nil
         let key = try existingOrNewJob(rawID, caller: caller)
         if isNew { changed(["ActiveJobs"]) }
+        let findings: [LossWatch.Finding]
         do {
-            try metrics.record(report, job: key)
+            findings = try metrics.record(report, job: key)
         } catch {
             throw TrainBellError.limitsExceeded("job '\(key)': \(error.message)")
+        }
+        // The divergence rules, for every client: as if the trainer had reported them.
+        for finding in findings {
+            switch finding {
+            case .divergence(let message):
+                _ = try reportError(key.rawValue, message: message, type: "loss_divergence", urgency: "", caller: caller)
+            case .jump(let message):
+                _ = try reportWarning(key.rawValue, message: message, caller: caller)
+            }
         }
     }
 

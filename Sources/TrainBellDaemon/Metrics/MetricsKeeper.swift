@@ -17,6 +17,10 @@ final class MetricsKeeper {
     private let log: Logger
 
     private var jobs: [JobID: JobMetrics] = [:]
+    /// The divergence rules of each job's run (``LossWatch``).
+    private var watches: [JobID: LossWatch] = [:]
+    /// `[metrics] loss-jump-factor` and `loss-jump-window`, for the runs that start from now on.
+    var lossJump = (factor: LossWatch.defaultFactor, window: LossWatch.defaultWindow)
     /// Jobs whose metrics changed since they were last saved.
     private var unsaved: Set<JobID> = []
     private var saveTimer: EventSource?
@@ -27,11 +31,18 @@ final class MetricsKeeper {
         self.log = log
     }
 
-    /// Takes one report of job `key`; a report that would give the job too many names is refused.
-    func record(_ report: MetricReport, job key: JobID) throws(ValidationError) {
+    /// Takes one report of job `key`; returns what the divergence rules found in it. A report that
+    /// would give the job too many names is refused.
+    func record(_ report: MetricReport, job key: JobID) throws(ValidationError) -> [LossWatch.Finding] {
         if jobs[key] == nil { jobs[key] = load(key) }
         try jobs[key, default: JobMetrics()].record(report)
         if unsaved.insert(key).inserted { scheduleSave() }
+        return watches[key, default: LossWatch(factor: lossJump.factor, window: lossJump.window)].observe(report)
+    }
+
+    /// The trainer reported a `loss_divergence` of job `key` itself: the rule does not repeat it this run.
+    func noteReportedDivergence(_ key: JobID) {
+        watches[key, default: LossWatch(factor: lossJump.factor, window: lossJump.window)].noteReportedDivergence()
     }
 
     /// The rows of job `key`, oldest first; nil when nothing was ever reported for it.
@@ -44,6 +55,7 @@ final class MetricsKeeper {
     /// A new run of job `key`: its metrics start over, in memory and in the history.
     func startOver(_ key: JobID) {
         jobs.removeValue(forKey: key)
+        watches.removeValue(forKey: key)
         unsaved.remove(key)
         do { try history.deleteMetrics(ofJob: key) } catch { log.error("\(error)") }
     }
@@ -55,6 +67,7 @@ final class MetricsKeeper {
 
     /// The daemon forgets job `key`: its metrics are saved and leave memory (the history keeps them).
     func forget(_ key: JobID) {
+        watches.removeValue(forKey: key)
         if unsaved.contains(key) { save(key) }
         if !unsaved.contains(key) { jobs.removeValue(forKey: key) }
     }

@@ -45,13 +45,15 @@ class TrainBellCallback(TrainerCallback):  # type: ignore[misc]
         if not self._is_zero(state) or not logs:
             return
         numbers = {k: float(v) for k, v in logs.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        if numbers:
-            self.client.metrics(state.global_step, **numbers)
         loss = numbers.get("loss", numbers.get("train_loss"))
+        # The error before the metrics: trainbelld applies the same rule to the metrics, and does not
+        # report it again once the trainer has.
         if loss is not None and not math.isfinite(loss) and not self._diverged:
             self._diverged = True
             self.client.error("loss is %s at step %d" % (loss, state.global_step), type="loss_divergence",
                               details="logs at step %d: %r" % (state.global_step, logs))
+        if numbers:
+            self.client.metrics(state.global_step, **numbers)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self._is_zero(state) and not self._diverged:

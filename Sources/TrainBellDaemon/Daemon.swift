@@ -61,6 +61,7 @@ public final class Daemon {
     private let doNotDisturb: DoNotDisturbService
     private let registry: JobRegistry
     private let metrics: MetricsKeeper
+    private let stalls: StallDetector
     private let launcher: LauncherPresenter
     private let actions: ActionRunner
     private let interface: BusInterface
@@ -116,6 +117,9 @@ public final class Daemon {
         registry = JobRegistry(connection: connection, loop: loop, history: history, log: log)
         metrics = MetricsKeeper(loop: loop, history: history, log: log)
         metrics.lossJump = (configuration.lossJumpFactor, configuration.lossJumpWindow)
+        stalls = StallDetector(loop: loop)
+        stalls.minimum = configuration.stallMinimum
+        stalls.factor = configuration.stallFactor
         launcher = LauncherPresenter(connection: connection, loop: loop, log: log, settings: configuration.launcherSettings)
         actions = ActionRunner(connection: connection, history: history, notifier: notifier,
                                stateDirectory: options.stateDirectory, detailsCommand: configuration.detailsCommand,
@@ -124,7 +128,7 @@ public final class Daemon {
             desktopFiles: DesktopFileIndex(environment: ProcessEnvironment.current.variables)))
         interface = BusInterface(connection: connection, registry: registry, notifier: notifier, launcher: launcher,
                                  doNotDisturb: doNotDisturb, callerApps: callerApps, history: history,
-                                 metrics: metrics, notifications: notifications, historyPager: historyPager, historyState: historyState,
+                                 metrics: metrics, stalls: stalls, notifications: notifications, historyPager: historyPager, historyState: historyState,
                                  configuration: configuration, log: log)
     }
 
@@ -176,11 +180,15 @@ public final class Daemon {
         doNotDisturb.holdsRecords = { [unowned notifier] in notifier.holdsRecords }
         doNotDisturb.onChange = { [weak self] status in self?.doNotDisturbChanged(status) }
         doNotDisturb.quietHours = configuration.quietHours
-        registry.onForget = { [unowned notifier, unowned launcher, unowned metrics] key in
+        registry.onForget = { [unowned notifier, unowned launcher, unowned metrics, unowned stalls] key in
             notifier.forget(jobID: key)
             launcher.forget(jobID: key)
             metrics.forget(key)
+            stalls.ended(key)
         }
+        stalls.isRunning = { [unowned registry] key in registry[key]?.state == .running }
+        stalls.secondsPerStep = { [unowned registry] key in registry[key]?.rate.stepsPerSecond.map { 1 / $0 } }
+        stalls.onStall = { [unowned interface] key, text in interface.stalled(key, warning: text) }
         launcher.onPlasmaCancel = { [unowned interface] job in interface.emit("ActionInvoked", [.string(job), .string("cancel")]) }
         actions.emit = { [unowned interface] member, arguments, destination in interface.emit(member, arguments, to: destination) }
         interface.reload = { [unowned self] in self.reload() }
@@ -239,6 +247,8 @@ public final class Daemon {
             history.maximumBytes = fresh.historyMaxBytes
             history.maximumRecords = fresh.historyMaxRecords
             metrics.lossJump = (fresh.lossJumpFactor, fresh.lossJumpWindow)
+            stalls.minimum = fresh.stallMinimum
+            stalls.factor = fresh.stallFactor
             notifier.collapser = ErrorCollapser(window: fresh.errorCollapseWindow)
             notifier.policy.sendsDigest = fresh.sendsDigest
             notifier.policy.templates = fresh.composer.templates

@@ -128,6 +128,15 @@ extension Configuration {
         #max-age-days=90
         #max-size-mb=256
 
+        [progress]
+        # A running job that reports neither progress nor metrics for longer than
+        # the larger of stall-minimum-seconds and stall-factor times its usual
+        # interval between reports gets one warning ("no progress for 14 min (a
+        # step every 2.1 s before)") and an urgent dock icon; it clears when
+        # the job reports again. 0 for either: no stall warnings.
+        #stall-minimum-seconds=600
+        #stall-factor=20
+
         [metrics]
         # The rules on the metrics a training reports (ReportMetrics, trainbell
         # run, the Python package). A NaN or infinite loss is always one

@@ -69,6 +69,13 @@ struct Configuration: Sendable, Hashable {
     /// no limit.
     var historyMaxSizeMB: Int? = 256
 
+    // MARK: [progress]
+
+    /// The least silence of a running job that counts as a stall, in microseconds; 0: no stall warnings.
+    var stallMinimum = StallWatch.defaultMinimum
+    /// How many times its usual interval between reports a job must stay silent; 0: no stall warnings.
+    var stallFactor = StallWatch.defaultFactor
+
     // MARK: [metrics]
 
     /// A loss above this many times its recent median is one warning per run; 0: no warning.

@@ -38,7 +38,7 @@ struct ConfigurationKey: Sendable {
 
     /// The groups, in the order of the example file.
     static let groups = [
-        "milestones", "templates", "sounds", "urgency", "notifications", "dnd", "launcher", "actions", "history", "metrics",
+        "milestones", "templates", "sounds", "urgency", "notifications", "dnd", "launcher", "actions", "history", "progress", "metrics",
     ]
 
     /// The key `name` of `group`, or nil when trainbell does not know it.
@@ -140,6 +140,20 @@ struct ConfigurationKey: Sendable {
             },
             ConfigurationKey("history", "max-size-mb") { value, configuration throws(ValidationError) in
                 configuration.historyMaxSizeMB = try ConfigurationValue.limit(value, upTo: 1_048_576)
+                return []
+            },
+            ConfigurationKey("progress", "stall-minimum-seconds") { value, configuration throws(ValidationError) in
+                let seconds = try ConfigurationValue.wholeNumber(value, in: 0...604_800,
+                                                                 accepted: "a whole number of seconds from 0 (no stall warnings) to 604800 (a week)")
+                configuration.stallMinimum = Int64(seconds) * 1_000_000
+                return []
+            },
+            ConfigurationKey("progress", "stall-factor") { value, configuration throws(ValidationError) in
+                let text = value.trimmingWhitespace
+                guard let factor = Double(text), factor == 0 || (factor >= 2 && factor <= 10_000) else {
+                    throw ValidationError("\(ConfigurationFile.quoted(text.unicodeScalars)) is not a factor; accepted: a number from 2 to 10000 (20: silent for 20 times its usual interval between reports), or 0 for no stall warnings")
+                }
+                configuration.stallFactor = factor
                 return []
             },
             ConfigurationKey("metrics", "loss-jump-factor") { value, configuration throws(ValidationError) in

@@ -19,6 +19,7 @@ extension BusInterface {
         try registry.add(job)
         notifier.forget(jobID: id)
         metrics.startOver(id)
+        stalls.started(id, at: job.startedAt)
         changed(["ActiveJobs"])
         launcher.show(job)
         return JobObject.path(of: id)
@@ -38,6 +39,7 @@ extension BusInterface {
             changed(["ActiveJobs"])
         }
         let now = Clock.now()
+        stalls.updated(key, at: now)
         let launcher = self.launcher
         // One look-up of the job, changed in place: whether it was running, the notification if any,
         // and (the hot path, without one) its launcher progress shown from where it is stored.

@@ -15,6 +15,7 @@ extension BusInterface {
         let isNew = registry.knownID(rawID) == nil
         let key = try existingOrNewJob(rawID, caller: caller)
         if isNew { changed(["ActiveJobs"]) }
+        if registry[key]?.state == .running { stalls.updated(key, at: Clock.now()) }
         let findings: [LossWatch.Finding]
         do {
             findings = try metrics.record(report, job: key)
@@ -46,5 +47,16 @@ extension BusInterface {
             for (name, value) in row.values { values[name] = value }
             return MetricsRow(step: row.step, values: values)
         }
+    }
+
+    /// Job `key` went silent (``StallDetector``): one warning, and its dock icon urgent until it reports again.
+    func stalled(_ key: JobID, warning text: String) {
+        log.warning("job \(key): \(text)")
+        do {
+            _ = try reportWarning(key.rawValue, message: text)
+        } catch {
+            log.error("job \(key): the stall warning could not be given: \(error)")
+        }
+        if let job = registry[key] { launcher.showStalled(job) }
     }
 }

@@ -22,6 +22,8 @@ final class BusInterface {
     let history: HistoryStore
     /// The jobs' metrics (`ReportMetrics`, `GetMetrics`).
     let metrics: MetricsKeeper
+    /// Silent jobs (stalls): told of every report.
+    let stalls: StallDetector
     let notifications: NotificationsClient
     /// Writes `GetNotifications` replies a page per turn of the loop.
     let historyPager: HistoryPager
@@ -36,7 +38,7 @@ final class BusInterface {
 
     init(connection: Connection, registry: JobRegistry, notifier: Notifier, launcher: LauncherPresenter,
          doNotDisturb: DoNotDisturbService, callerApps: CallerApps, history: HistoryStore,
-         metrics: MetricsKeeper, notifications: NotificationsClient, historyPager: HistoryPager, historyState: HistoryState,
+         metrics: MetricsKeeper, stalls: StallDetector, notifications: NotificationsClient, historyPager: HistoryPager, historyState: HistoryState,
          configuration: Configuration, log: Logger) {
         self.historyPager = historyPager
         self.historyState = historyState
@@ -48,6 +50,7 @@ final class BusInterface {
         self.callerApps = callerApps
         self.history = history
         self.metrics = metrics
+        self.stalls = stalls
         self.notifications = notifications
         self.configuration = configuration
         self.log = log

@@ -73,6 +73,12 @@ final class LauncherPresenter {
         showInPlasma(job)
     }
 
+    /// A running job went silent: its app's icon is urgent until the job reports again (progress then
+    /// replaces the entry).
+    func showStalled(_ job: Job) {
+        apply(board.reportError(job: job.id, appID: job.appID), now: Clock.now())
+    }
+
     /// `SetProgress(app_id, value)`.
     func setProgress(appID: String, value: Double) {
         let now = Clock.now()

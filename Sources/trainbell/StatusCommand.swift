@@ -59,6 +59,7 @@ struct StatusCommand: ParsableCommand {
                 if let seconds = job["SecondsLeft"]?.doubleValue, seconds >= 0, state == "running" {
                     line += "  " + TimeLeft.describe(seconds)
                 }
+                if let curve = Self.lossCurve(id, service) { line += "  " + curve }
                 if let title = job["Title"]?.stringValue, title != id { line += "  \(title)" }
                 print(line)
                 if let error = job["LastError"]?.stringValue, !error.isEmpty, state == "failed" {
@@ -66,5 +67,15 @@ struct StatusCommand: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// "loss ▇▅▄▃▂▂▁ 0.42": the job's main loss at a glance; nil without one (or an older daemon).
+    static func lossCurve(_ job: String, _ service: Service) -> String? {
+        guard let rows = try? service.call(TrainBell1.getMetrics, job, timeout: 5).value,
+              let name = LossSeries.main(among: Set(rows.flatMap(\.values.keys))) else { return nil }
+        let values = rows.compactMap { $0.values[name] }
+        guard values.count >= 2 else { return nil }
+        let last = values.last { $0.isFinite }.map { " \(LossWatch.short($0))" } ?? ""
+        return "\(name) \(LossSeries.sparkline(values))\(last)"
     }
 }

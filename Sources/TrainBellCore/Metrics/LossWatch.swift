@@ -77,8 +77,8 @@ public struct LossWatch: Sendable {
         value.isNaN ? "nan" : value < 0 ? "-inf" : "inf"
     }
 
-    /// Two significant digits, as a person would read a loss off a chart: 0.41, 3.9, 1200.
-    static func short(_ value: Double) -> String {
+    /// Two significant digits, as a person reads a loss off a chart: 0.41, 3.9, 1200.
+    public static func short(_ value: Double) -> String {
         guard value != 0, value.isFinite else { return value == 0 ? "0" : spoken(value) }
         // The power of ten of the first digit, without libm (Core has no imports).
         var magnitude = 0

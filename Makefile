@@ -181,6 +181,7 @@ bench: deps-test install-build
 	$(RELEASE_BIN)/trainbell-bench
 	$(RELEASE_BIN)/trainbell-bench metrics
 	$(RELEASE_BIN)/trainbell-bench records
+	$(RELEASE_BIN)/trainbell-bench stalls
 	$(MAKE) --no-print-directory bench-cli
 	$(MAKE) --no-print-directory bench-run
 	$(MAKE) --no-print-directory bench-python

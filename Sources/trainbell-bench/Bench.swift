@@ -15,6 +15,8 @@ struct Bench {
                 try RunThroughputBench.run(trainbell: args[2])
             } else if args.count >= 2 && args[1] == "history" {
                 try HistoryBench.run()
+            } else if args.count >= 2 && args[1] == "stalls" {
+                try StallBench.run()
             } else if args.count >= 2 && args[1] == "metrics" {
                 try MetricsBench.run()
             } else if args.count >= 2 && args[1] == "records" {

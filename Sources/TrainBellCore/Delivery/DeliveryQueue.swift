@@ -269,7 +269,10 @@ public struct DeliveryQueue: Sendable {
     }
 
     private mutating func hold(_ record: NotificationRecord) -> [Effect] {
-        policy.held(record)
+        // The digest shows no picture: a held completion does not keep its chart's bytes.
+        var held = record
+        held.event.image = nil
+        policy.held(held)
         return [.held]
     }
 

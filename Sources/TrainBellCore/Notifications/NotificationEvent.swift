@@ -24,6 +24,14 @@ public struct NotificationEvent: Sendable, Hashable, Codable {
     public var respectsDoNotDisturb: Bool
     /// The trainer's error type (e.g. `oom_error`); errors only.
     public var errorType: String?
+    /// The picture sent as the `image-data` hint (a completion's loss curve): for the server only,
+    /// never encoded, recorded or announced.
+    public var image: NotificationImage? = nil
+
+    private enum CodingKeys: String, CodingKey {
+        case type, title, message, milestone, urgency, sound, soundName, actions, taskbarProgress
+        case respectsDoNotDisturb, errorType
+    }
 
     /// Creates an event; the defaults are those of a quiet, plain notification.
     public init(

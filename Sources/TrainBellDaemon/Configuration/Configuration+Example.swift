@@ -88,6 +88,10 @@ extension Configuration {
         # empty for none) of every notification.
         #app-name=trainbell
         #icon=
+        # The completion of a job that reports a loss (at least 3 values) shows
+        # its curve as the bubble's picture; its body always ends with
+        # "loss 2.31 → 0.42".
+        #loss-chart=true
 
         [dnd]
         # Show one summary of what Do Not Disturb held back when it ends.

@@ -2,6 +2,7 @@ import BusTestSupport
 import DBus
 import Foundation
 import Testing
+import TrainBellAPI
 import TrainBellCore
 
 /// The completion of a job that reported its loss reaches real dunst (under Xvfb) with the loss curve
@@ -116,5 +117,40 @@ import TrainBellCore
         let call = try #require(calls.last, "no completion reached dunst; trainbelld's log:\n\(daemon.log)")
         #expect(call.body.hasSuffix("\nloss 2.31 → 0.42"), "body: \(call.body)")
         #expect(call.hints["image-data"] == nil)
+    }
+
+    @Test func theDigestOfAJobThatFinishedDuringDoNotDisturbCarriesItsLossAndChart() throws {
+        let session = try DunstSession(extraDunstConfiguration: Self.iconConfiguration)
+        defer { session.stop() }
+        let daemon = try DaemonProcess(bus: session.bus)
+        defer { daemon.stop() }
+        let client = try DaemonClient(bus: session.bus)
+        func dnd(_ on: Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if (try? client.api.doNotDisturb()) == DoNotDisturbReply(active: on, source: "dunst") { return true }
+                usleep(50_000)
+            }
+            return false
+        }
+
+        _ = try client.startJob("run", title: "Llama fine-tune", total: 200)
+        try session.dunst.setPaused(true)
+        try #require(dnd(true), "the daemon did not follow dunst's pause; log:\n\(daemon.log)")
+        try Self.report(client, job: "run")
+        try client.progress("run", 200)
+        #expect(try client.history("run").last?["delivery"] == .string("suppressed-dnd"))
+        try session.dunst.setPaused(false)
+        #expect(dnd(false))
+
+        let delivered = session.recorder.wait(timeout: 10) { events in
+            events.contains { $0.notifyCall?.summary == "While you were away" }
+        }
+        let digest = try #require(session.recorder.notifies.last, "no digest; log:\n\(daemon.log)")
+        try #require(delivered, "sent: \(session.recorder.notifies.map(\.summary))")
+        #expect(digest.body == "run: finished, loss 2.31 → 0.42")
+        let hint = try #require(digest.hints["image-data"], "hints sent: \(digest.hints.keys.sorted())")
+        #expect(hint.type.signature == "(iiibiiay)")
+        #expect(try session.dunst.waitForCounts { $0.displayed == 1 }.displayed == 1)
     }
 }

@@ -269,10 +269,7 @@ public struct DeliveryQueue: Sendable {
     }
 
     private mutating func hold(_ record: NotificationRecord) -> [Effect] {
-        // The digest shows no picture: a held completion does not keep its chart's bytes.
-        var held = record
-        held.event.image = nil
-        policy.held(held)
+        policy.held(record)
         return [.held]
     }
 

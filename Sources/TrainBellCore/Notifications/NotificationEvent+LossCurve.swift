@@ -6,6 +6,7 @@ extension NotificationEvent {
         var event = self
         event.message += (message.isEmpty ? "" : "\n") + curve.summary
         event.image = chart?.image(of: curve)
+        event.lossSummary = curve.summary
         return event
     }
 }

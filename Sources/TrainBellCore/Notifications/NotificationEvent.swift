@@ -27,6 +27,9 @@ public struct NotificationEvent: Sendable, Hashable, Codable {
     /// The picture sent as the `image-data` hint (a completion's loss curve): for the server only,
     /// never encoded, recorded or announced.
     public var image: NotificationImage? = nil
+    /// A completion's "loss 2.31 → 0.42", for the digest; like ``image``, never encoded (the
+    /// message has it).
+    public var lossSummary: String? = nil
 
     private enum CodingKeys: String, CodingKey {
         case type, title, message, milestone, urgency, sound, soundName, actions, taskbarProgress

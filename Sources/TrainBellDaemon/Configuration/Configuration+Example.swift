@@ -94,7 +94,9 @@ extension Configuration {
         #loss-chart=true
 
         [dnd]
-        # Show one summary of what Do Not Disturb held back when it ends.
+        # Show one summary of what Do Not Disturb held back when it ends (a
+        # job that finished meanwhile with its loss, and the loss chart when
+        # only one job brought one).
         #digest=true
         # Daily quiet hours that count as Do Not Disturb, HH:MM-HH:MM (may
         # cross midnight); empty for none. For example: quiet-hours=22:00-07:00

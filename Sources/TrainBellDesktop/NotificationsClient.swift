@@ -137,6 +137,13 @@ extension HintValue {
         case .boolean(let v): .boolean(v)
         case .int32(let v): .int32(v)
         case .string(let v): .string(v)
+        case .image(let image):
+            .structure([
+                .int32(Int32(clamping: image.width)), .int32(Int32(clamping: image.height)),
+                .int32(Int32(clamping: image.rowStride)), .boolean(image.hasAlpha),
+                .int32(Int32(clamping: image.bitsPerSample)), .int32(Int32(clamping: image.channels)),
+                .array(.byte, image.bytes.map { .byte($0) }),
+            ])
         case .passthrough(let hint): hint.value as? DBusValue ?? .string("")
         }
     }

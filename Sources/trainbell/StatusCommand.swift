@@ -72,10 +72,18 @@ struct StatusCommand: ParsableCommand {
     /// "loss ▇▅▄▃▂▂▁ 0.42": the job's main loss at a glance; nil without one (or an older daemon).
     static func lossCurve(_ job: String, _ service: Service) -> String? {
         guard let rows = try? service.call(TrainBell1.getMetrics, job, timeout: 5).value,
-              let name = LossSeries.main(among: Set(rows.flatMap(\.values.keys))) else { return nil }
+              let name = LossSeries.main(among: Self.firstReported(rows)) else { return nil }
         let values = rows.compactMap { $0.values[name] }
         guard values.count >= 2 else { return nil }
-        let last = values.last { $0.isFinite }.map { " \(LossWatch.short($0))" } ?? ""
+        let last = values.last { $0.isFinite }.map { " \(LossCurve.formatted($0))" } ?? ""
         return "\(name) \(LossSeries.sparkline(values))\(last)"
+    }
+
+    /// The metric names of `rows` in the order they were first reported.
+    static func firstReported(_ rows: [MetricsRow]) -> [String] {
+        var seen: Set<String> = []
+        var names: [String] = []
+        for row in rows { for name in row.values.keys.sorted() where seen.insert(name).inserted { names.append(name) } }
+        return names
     }
 }

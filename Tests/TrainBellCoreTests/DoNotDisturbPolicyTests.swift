@@ -128,6 +128,33 @@ import Testing
         #expect(policy.update(.off) == nil)
     }
 
+    @Test func theDigestTellsAFinishedJobsLossAndShowsTheChartOfTheOnlyOne() throws {
+        func curve(_ values: [Double]) throws -> LossCurve {
+            try #require(LossCurve(name: "loss", points: values.enumerated().map { .init(step: UInt64($0.offset), value: $0.element) }))
+        }
+        let first = try curve([2.31, 1, 0.42]), second = try curve([5, 4, 3])
+        func digest(_ held: [(String, NotificationEvent)]) -> NotificationEvent? {
+            var policy = DoNotDisturbPolicy()
+            _ = policy.update(DoNotDisturbStatus(active: true, source: "gnome"))
+            for (id, (job, event)) in held.enumerated() {
+                policy.held(NotificationRecord(id: UInt64(id + 1), jobID: job, event: event, timestamp: 0, delivery: .suppressedDoNotDisturb))
+            }
+            return policy.update(.off)
+        }
+        let one = digest([("run-42", Self.event(.progress, milestone: 75)),
+                          ("run-42", Self.event(.completion).withLossCurve(first)),
+                          ("run-7", Self.event(.completion))])
+        #expect(one?.message == "run-42: reached 75 %, finished, loss 2.31 → 0.42\nrun-7: finished")
+        #expect(one?.image == LossChart().image(of: first))
+        let two = digest([("run-42", Self.event(.completion).withLossCurve(first)),
+                          ("run-7", Self.event(.completion).withLossCurve(second))])
+        #expect(two?.message == "run-42: finished, loss 2.31 → 0.42\nrun-7: finished, loss 5 → 3")
+        #expect(two?.image == nil)
+        let unchartered = digest([("run-42", Self.event(.completion).withLossCurve(first, chart: nil))])
+        #expect(unchartered?.message == "run-42: finished, loss 2.31 → 0.42")
+        #expect(unchartered?.image == nil)
+    }
+
     @Test func digestsCanBeTurnedOff() {
         var policy = DoNotDisturbPolicy(sendsDigest: false)
         _ = policy.update(DoNotDisturbStatus(active: true, source: "kde"))

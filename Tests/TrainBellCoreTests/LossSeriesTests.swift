@@ -5,6 +5,7 @@ import Testing
     @Test func theMainLossIsLossElseTheFirstLossLikeName() {
         #expect(LossSeries.main(among: ["acc", "eval_loss", "loss"]) == "loss")
         #expect(LossSeries.main(among: ["eval_loss", "train_loss", "lr"]) == "train_loss")
+        #expect(LossSeries.main(among: ["val_loss", "train_loss"]) == "val_loss", "the first reported")
         #expect(LossSeries.main(among: ["eval_loss", "lr"]) == "eval_loss")
         #expect(LossSeries.main(among: ["acc", "lr"]) == nil)
     }

@@ -57,7 +57,7 @@ import Testing
         #expect(findings.isEmpty)
     }
 
-    @Test(arguments: [(0.41, "0.41"), (3.9, "3.9"), (3.94, "3.9"), (12.3, "12"), (1234, "1234"), (0.000123, "0.00012")])
+    @Test(arguments: [(0.41, "0.41"), (3.9, "3.9"), (3.94, "3.9"), (12.3, "12"), (1234, "1200"), (0.000123, "0.00012")])
     func lossesAreWrittenAsReadOffAChart(_ value: Double, _ text: String) {
         #expect(LossWatch.short(value) == text)
     }

@@ -1,9 +1,10 @@
 /// Which reported metric is a run's loss, and how it reads at a glance.
 public enum LossSeries {
-    /// The main loss among `names`: `loss`, else the first (in name order) whose name contains "loss"
-    /// in any case, not counting `eval_loss` unless it is the only one.
+    /// The main loss among `names` (in the order they were first reported): `loss`, else the first
+    /// whose name contains "loss" in any case, `eval_loss` only when there is no other (it is the
+    /// second line of the chart).
     public static func main(among names: some Sequence<String>) -> String? {
-        let names = Array(names).sorted()
+        let names = Array(names)
         if names.contains("loss") { return "loss" }
         let losses = names.filter { $0.utf8.asciiCaseInsensitiveContains("loss") }
         return losses.first { $0 != "eval_loss" } ?? losses.first

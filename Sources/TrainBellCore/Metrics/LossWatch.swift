@@ -78,24 +78,7 @@ public struct LossWatch: Sendable {
     }
 
     /// Two significant digits, as a person reads a loss off a chart: 0.41, 3.9, 1200.
-    public static func short(_ value: Double) -> String {
-        guard value != 0, value.isFinite else { return value == 0 ? "0" : spoken(value) }
-        // The power of ten of the first digit, without libm (Core has no imports).
-        var magnitude = 0
-        var scaled = abs(value)
-        while scaled >= 10 { scaled /= 10; magnitude += 1 }
-        while scaled < 1 { scaled *= 10; magnitude -= 1 }
-        let decimals = max(0, 1 - magnitude)
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let rounded = (value * scale).rounded() / scale
-        if decimals == 0 { return String(Int64(rounded)) }
-        var text = String(rounded)
-        if let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) - 1 > decimals {
-            text = String(text[...text.index(dot, offsetBy: decimals)])
-        }
-        return text
-    }
+    static func short(_ value: Double) -> String { LossCurve.formatted(value, significantDigits: 2) }
 
     /// 1,200.
     static func grouped(_ step: UInt64) -> String {

@@ -24,6 +24,17 @@ public struct NotificationEvent: Sendable, Hashable, Codable {
     public var respectsDoNotDisturb: Bool
     /// The trainer's error type (e.g. `oom_error`); errors only.
     public var errorType: String?
+    /// The picture sent as the `image-data` hint (a completion's loss curve): for the server only,
+    /// never encoded, recorded or announced.
+    public var image: NotificationImage? = nil
+    /// A completion's "loss 2.31 → 0.42", for the digest; like ``image``, never encoded (the
+    /// message has it).
+    public var lossSummary: String? = nil
+
+    private enum CodingKeys: String, CodingKey {
+        case type, title, message, milestone, urgency, sound, soundName, actions, taskbarProgress
+        case respectsDoNotDisturb, errorType
+    }
 
     /// Creates an event; the defaults are those of a quiet, plain notification.
     public init(

@@ -1,9 +1,11 @@
-/// A hint value of the kinds trainbell sends (`y`, `b`, `i`, `s` on the wire).
+/// A hint value of the kinds trainbell sends (`y`, `b`, `i`, `s`, and `(iiibiiay)` for
+/// `image-data` on the wire).
 public enum HintValue: Hashable, Sendable {
     case byte(UInt8)
     case boolean(Bool)
     case int32(Int32)
     case string(String)
+    case image(NotificationImage)
     /// A caller's hint that trainbell only passes on (`Send`'s `hints`: int64 `sender-pid`, doubles,
     /// variants…), kept as the bus adapter's own value.
     case passthrough(PassthroughHint)

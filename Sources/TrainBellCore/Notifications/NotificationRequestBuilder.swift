@@ -47,6 +47,8 @@ public struct NotificationRequestBuilder: Sendable, Hashable {
             hints.append(("x-dunst-stack-tag", .string(jobID)))
         }
         if !jobID.isEmpty { hints.append(("x-trainbell-job", .string(jobID))) }
+        // Every server Debian ships takes it (dunst, mako, swaync, xfce4-notifyd, GNOME, KDE) or ignores it.
+        if let image = event.image { hints.append(("image-data", .image(image))) }
 
         var summary = NotificationText.sanitized(event.title)
         if repeatCount > 1 { summary += " (×\(repeatCount))" }

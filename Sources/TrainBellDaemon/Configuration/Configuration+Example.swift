@@ -88,9 +88,15 @@ extension Configuration {
         # empty for none) of every notification.
         #app-name=trainbell
         #icon=
+        # The completion of a job that reports a loss (at least 3 values) shows
+        # its curve as the bubble's picture; its body always ends with
+        # "loss 2.31 → 0.42".
+        #loss-chart=true
 
         [dnd]
-        # Show one summary of what Do Not Disturb held back when it ends.
+        # Show one summary of what Do Not Disturb held back when it ends (a
+        # job that finished meanwhile with its loss, and the loss chart when
+        # only one job brought one).
         #digest=true
         # Daily quiet hours that count as Do Not Disturb, HH:MM-HH:MM (may
         # cross midnight); empty for none. For example: quiet-hours=22:00-07:00

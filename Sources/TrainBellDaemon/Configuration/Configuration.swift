@@ -28,6 +28,8 @@ struct Configuration: Sendable, Hashable {
     /// The `app_icon` of every notification (an icon name or an absolute
     /// path); nil for none.
     var iconName: String?
+    /// Completions of jobs that report a loss carry its curve as their picture (`image-data`).
+    var lossChart = true
 
     // MARK: [dnd]
 

@@ -94,6 +94,10 @@ struct ConfigurationKey: Sendable {
                 configuration.iconName = try ConfigurationValue.plainText(value, allowsEmpty: true)
                 return []
             },
+            ConfigurationKey("notifications", "loss-chart") { value, configuration throws(ValidationError) in
+                configuration.lossChart = try ConfigurationValue.boolean(value)
+                return []
+            },
             ConfigurationKey("dnd", "digest") { value, configuration throws(ValidationError) in
                 configuration.sendsDigest = try ConfigurationValue.boolean(value)
                 return []

@@ -149,6 +149,11 @@ extension BusInterface {
     @discardableResult
     private func notify(_ event: NotificationEvent, key: JobID, now: Int64) throws(TrainBellError) -> NotificationRecord {
         guard let job = registry[key] else { throw .unknownJob(key.rawValue) }
+        var event = event
+        // A completion tells how the loss went: a line of the body, and (unless turned off) its curve.
+        if event.type == .completion, let curve = metrics.metrics(of: key).flatMap(LossCurve.init) {
+            event = event.withLossCurve(curve, chart: configuration.lossChart ? LossChart() : nil)
+        }
         let screenFirst = event.type == .error || event.type == .warning
         if !screenFirst { registry.saveAndAnnounce(key) }
         let record = notifier.deliver(event, jobID: key, appID: job.appID, icon: job.icon, now: now)

@@ -52,6 +52,13 @@ final class MetricsKeeper {
         return stored.series.isEmpty ? nil : stored.rows
     }
 
+    /// The metrics of job `key`, nil when nothing was ever reported for it.
+    func metrics(of key: JobID) -> JobMetrics? {
+        if let metrics = jobs[key] { return metrics }
+        let stored = load(key)
+        return stored.series.isEmpty ? nil : stored
+    }
+
     /// A new run of job `key`: its metrics start over, in memory and in the history.
     func startOver(_ key: JobID) {
         jobs.removeValue(forKey: key)

@@ -13,13 +13,9 @@ import TrainBellAPI
     }
 
     @Test func aNaNLossIsOneErrorAndAJumpOneWarning() throws {
-        let bus = try PrivateBus()
-        defer { bus.stop() }
-        let server = try StandInNotificationServer(bus: bus)
-        defer { server.stop() }
-        let daemon = try DaemonProcess(bus: bus)
-        defer { daemon.stop() }
-        let client = try DaemonClient(bus: bus, recordSignals: false)
+        let session = try DaemonSession()
+        defer { session.stop() }
+        let (client, server) = (session.client, try #require(session.server))
         _ = try client.startJob("jumpy", total: 10_000)
         for step in 1...10 { try client.api.reportMetrics("jumpy", step: UInt64(step * 100), ["loss": 0.41]) }
         try client.api.reportMetrics("jumpy", step: 1_200, ["loss": 3.9])
@@ -47,11 +43,9 @@ import TrainBellAPI
     }
 
     @Test func theJumpWarningCanBeTurnedOff() throws {
-        let bus = try PrivateBus()
-        defer { bus.stop() }
-        let daemon = try DaemonProcess(bus: bus, configuration: "[metrics]\nloss-jump-factor=0\n")
-        defer { daemon.stop() }
-        let client = try DaemonClient(bus: bus, recordSignals: false)
+        let session = try DaemonSession(configuration: "[metrics]\nloss-jump-factor=0\n", withServer: false)
+        defer { session.stop() }
+        let client = session.client
         for step in 1...10 { try client.api.reportMetrics("calm", step: UInt64(step), ["loss": 1]) }
         try client.api.reportMetrics("calm", step: 11, ["loss": 50])
         #expect(try Self.kinds(client, "calm") == [])

@@ -8,13 +8,9 @@ import TrainBellAPI
 /// one warning, resumes and clears, and a second silence warns again; an ended job is not watched.
 @Suite struct StallTests {
     @Test func aSilentJobWarnsOnceThenClearsWhenItResumes() throws {
-        let bus = try PrivateBus()
-        defer { bus.stop() }
-        let server = try StandInNotificationServer(bus: bus)
-        defer { server.stop() }
-        let daemon = try DaemonProcess(bus: bus, configuration: "[progress]\nstall-minimum-seconds=2\nstall-factor=2\n")
-        defer { daemon.stop() }
-        let client = try DaemonClient(bus: bus, recordSignals: false)
+        let session = try DaemonSession(configuration: "[progress]\nstall-minimum-seconds=2\nstall-factor=2\n")
+        defer { session.stop() }
+        let (client, server) = (session.client, try #require(session.server))
         _ = try client.startJob("hang", title: "NCCL run", total: 100_000)
         for step in 1...10 {
             try client.progress("hang", UInt64(step))

@@ -8,13 +8,9 @@ import TrainBellAPI
 /// gets "about 5 min left" in its 25 % bubble, in its job's SecondsLeft, and in `trainbell status`.
 @Suite struct TimeLeftTests {
     @Test func aSteadyRunSaysHowLongItHasLeft() throws {
-        let bus = try PrivateBus()
-        defer { bus.stop() }
-        let server = try StandInNotificationServer(bus: bus)
-        defer { server.stop() }
-        let daemon = try DaemonProcess(bus: bus)
-        defer { daemon.stop() }
-        let client = try DaemonClient(bus: bus, recordSignals: false)
+        let session = try DaemonSession()
+        defer { session.stop() }
+        let (client, server) = (session.client, try #require(session.server))
         _ = try client.startJob("steady", title: "Steady run", total: 1_000)
         // Steps 10, 20, 30, 40 four seconds apart: 2.5 steps a second, over the 10 s an estimate needs.
         for (index, step) in [10, 20, 30, 40].enumerated() {
@@ -29,8 +25,7 @@ import TrainBellAPI
         let bubble = try #require(server.waitForNotifies(count: 1).first)
         #expect(bubble.body == "Steady run: step 250 of 1000 (25%), about 5 min left", "\(bubble.body)")
 
-        let trainbell = ((try DaemonProcess.executable) as NSString).deletingLastPathComponent + "/trainbell"
-        let status = try runCommand(trainbell, ["status"], environment: ["DBUS_SESSION_BUS_ADDRESS": bus.address])
+        let status = try session.trainbell(["status"])
         #expect(status.status == 0 && status.stdout.contains("about 5 min left"), "\(status.stdout)\(status.stderr)")
     }
 }

@@ -252,6 +252,11 @@ final class RunReporter {
     /// Queues the newest progress, at most ~4 times a second (`force`: now).
     func flushProgress(force: Bool = false) {
         guard let pending = pendingProgress else { return }
+        if link?.coversProgress == true {
+            // Read before the command said it reports its steps itself: its steps count, not the bar's.
+            pendingProgress = nil
+            return
+        }
         guard lastQueued.map({ $0.current != pending.current || $0.total != pending.total }) ?? true else {
             pendingProgress = nil
             return

@@ -90,7 +90,9 @@ class NotificationServer(threading.Thread):
                 message = self.connection.receive(timeout=0.02)
             except TimeoutError:
                 continue
-            except Exception:
+            except Exception as exc:  # the bus went away: say so, a silent end would look like a lost Notify
+                if self.running:
+                    print("NotificationServer: stopped receiving: %r" % exc)
                 return
             if message.header.message_type != MessageType.method_call:
                 continue

@@ -20,12 +20,13 @@ SCRIPT = textwrap.dedent('''
     from tqdm import tqdm
     from transformers.trainer_callback import CallbackHandler, TrainerControl, TrainerState
 
-    # A bar of 7 items: parsed from the text, it would be a 100 % milestone. Instrumented, it is not read.
-    for _ in tqdm(range(7), file=sys.stderr, mininterval=0):
-        time.sleep(0.01)
     # What Trainer.__init__ builds: trainbell adds its callback to it. TrainingArguments needs torch;
     # the callbacks read nothing from args.
     handler = CallbackHandler([], None, None, None, None)
+    # A bar of 7 items drawn during training (as Trainer's own ProgressCallback draws one): parsed from
+    # the text, it would be a 100 % milestone. Instrumented, it is not read.
+    for _ in tqdm(range(7), file=sys.stderr, mininterval=0):
+        time.sleep(0.01)
     state, control, args = TrainerState(max_steps=40, is_world_process_zero=True), TrainerControl(), object()
     handler.on_train_begin(args, state, control)
     for step in range(1, 31):

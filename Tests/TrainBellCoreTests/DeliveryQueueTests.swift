@@ -112,6 +112,20 @@ import Testing
         #expect(d.notified.last?.replacesID == 0)
     }
 
+    @Test func completionsWaitingForAServerKeepOnlyTheNewestPictures() {
+        var d = Driver(server: nil)
+        let picture = NotificationImage(rgbaWidth: 2, height: 2, bytes: Array(repeating: 255, count: 16))
+        for job in 0..<(DeliveryQueue.maximumQueuedPictures + 4) {
+            var completion = Self.event(.completion, percent: 100)
+            completion.image = picture
+            d.event(completion, job: "job-\(job)")
+        }
+        d.run(d.queue.serverChanged(Driver.server))
+        let withPicture = d.notified.map { request in request.hints.contains { $0.name == "image-data" } }
+        #expect(d.notified.count == DeliveryQueue.maximumQueuedPictures + 4, "every completion is shown")
+        #expect(withPicture == Array(repeating: false, count: 4) + Array(repeating: true, count: DeliveryQueue.maximumQueuedPictures))
+    }
+
     @Test func withoutAServerErrorsAndCompletionsWaitAndProgressIsNotKept() {
         var d = Driver(server: nil)
         let error = d.event(Self.event(.error), job: "a")

@@ -117,6 +117,9 @@ public struct DeliveryQueue: Sendable {
 
     /// Records waiting for a server at most (the oldest give way).
     public static let maximumQueued = 1_000
+    /// Pictures (a completion's loss chart, 64 KiB) kept by records waiting for a server at most: the
+    /// older ones wait with their text only, so a long absence of a server costs ~1 MiB, not 64.
+    public static let maximumQueuedPictures = 16
     /// Bubbles whose clicks are still routed at most (servers keep critical ones until the user
     /// closes them, and some never say so); the oldest are forgotten first.
     public static let maximumOrigins = 4_096
@@ -276,6 +279,12 @@ public struct DeliveryQueue: Sendable {
     private mutating func enqueue(_ waiting: Waiting) {
         queue.append(waiting)
         if queue.count > Self.maximumQueued { queue.removeFirst(queue.count - Self.maximumQueued) }
+        guard waiting.record.event.image != nil else { return }
+        var pictures = 0
+        for index in queue.indices.reversed() where queue[index].record.event.image != nil {
+            pictures += 1
+            if pictures > Self.maximumQueuedPictures { queue[index].record.event.image = nil }
+        }
     }
 
     // MARK: Answers of the server

@@ -32,10 +32,11 @@ import TrainBellAPI
         #expect(second.count == 2 && second.last?.summary == "Training Warning")
         let records = try client.history("hang").compactMap { $0["message"]?.stringValue }
         #expect(records.count == 2 && records.allSatisfy { $0.hasPrefix("no progress for ") }, "\(records)")
-        // An ended job is silent by right.
+        // An ended job is silent by right: after its completion bubble, nothing more.
         _ = try client.api.completeJob("hang", message: "done")
-        let settled = server.notifies.count
+        let done = server.waitForNotifies(count: 3, timeout: 10)
+        #expect(done.last?.summary == "Training Complete! 🎉")
         usleep(4_000_000)
-        #expect(server.notifies.count == settled)
+        #expect(server.notifies.count == 3, "\(server.notifies.map(\.summary))")
     }
 }

@@ -399,6 +399,13 @@ class Client:
                 report.future.set(error=TrainBellError(text))
             elif self.strict:
                 warnings.warn(text, RuntimeWarning, stacklevel=2)
+            else:
+                # trainbelld went away (or refused): said once; reports go on, in case it comes back.
+                with self._lock:
+                    first = not self._warned
+                    self._warned = True
+                if first:
+                    warnings.warn("trainbell: %s; later reports are still sent" % text, RuntimeWarning, stacklevel=2)
             return
         if report.future is not None:
             report.future.set(reply.body)

@@ -139,8 +139,10 @@ def test_a_daemon_killed_mid_run_never_stops_the_loop(session: PrivateBus, daemo
         bell.complete()
         elapsed = time.perf_counter() - started
         bell.flush(timeout=5)
+    # One warning: that the daemon stopped taking reports, or (when the sender thread first reached
+    # the bus after the kill, as on a loaded machine) that notifications are off.
     said = [str(w.message) for w in caught if "trainbell" in str(w.message)]
-    assert len(said) == 1 and "later reports are still sent" in said[0], said
+    assert len(said) == 1 and ("later reports are still sent" in said[0] or "notifications are off" in said[0]), said
     print("\n200,000 progress() calls with the daemon killed at 50,000: %.3f s, %.2f µs a call" % (elapsed, elapsed / 200_000 * 1e6))
 
 

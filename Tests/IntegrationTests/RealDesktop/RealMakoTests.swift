@@ -79,6 +79,30 @@ import Testing
         try makoAlive("at the end")
     }
 
+    /// The loss chart (`image-data`, 128 px RGBA) on the completion that replaces the job's progress
+    /// bubble by tag: mako 1.7.1 takes it, stays up, and lists the completion with its loss line.
+    @Test func makoTakesTheLossChartOfACompletion() throws {
+        let session = try SwaySession()
+        defer { session.stop() }
+        let mako = try Mako(session: session)
+        defer { mako.stop() }
+        let daemon = try session.daemon()
+        defer { daemon.stop() }
+        let client = try DaemonClient(bus: session.bus)
+        _ = try client.startJob("chart", title: "ViT", total: 100)
+        try client.progress("chart", 30)
+        _ = try mako.list { $0.count == 1 }
+        for step in 1...6 { try client.api.reportMetrics("chart", step: UInt64(step * 10), ["loss": 3.0 / Double(step)]) }
+        try client.progress("chart", 100)
+        let shown = try mako.list { $0.contains { $0.summary == "Training Complete! 🎉" } }
+        try #require(mako.ownsNotificationsName, "mako died on the loss chart: \(mako.exit ?? "left the bus"); its log:\n\(mako.log)")
+        #expect(shown.first { $0.summary == "Training Complete! 🎉" }?.body == "ViT finished after 100 steps.\nloss 3 → 0.5")
+        let sent = session.recorder.notifies.last { $0.summary == "Training Complete! 🎉" }
+        #expect(sent?.hints["image-data"] != nil, "the chart was sent")
+        try client.call("Ping", interface: .peer)
+        #expect(mako.ownsNotificationsName)
+    }
+
     /// Why trainbell sends mako the stacking tags without `replaces_id`, shown with notify-send alone on a
     /// mako of the test's own: the tag alone replaces the bubble in place (and keeps its id); the same
     /// notification replacing itself by id while carrying the tag kills mako 1.7.1 (SIGSEGV). When a

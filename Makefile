@@ -37,7 +37,7 @@ BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
 TEST_PACKAGES  := python3 python3-venv dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
                   xfconf libxfconf-0-3 \
-                  systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev \
+                  systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev openssh-server openssh-client \
                   $(DESKTOP_PACKAGES)
 # make bench-install compiles a minimal C libdbus service and its clients, and counts system calls.
 BENCH_PACKAGES := gcc libc6-dev strace valgrind

@@ -66,7 +66,7 @@ extension Connection {
     /// Routes a method call: decode, check the signature, run the handler, reply.
     func dispatchMethodCall(_ message: Message) -> Bool {
         guard let path = message.path, let member = message.member else { return false }
-        let object = objects[path]
+        let object = (objectHost ?? self).objects[path]
         if object == nil, let fallbackHandler, fallbackHandler(message) { return true }
         let interface = message.interface
         // A method that reads its own arguments (the typed ones of trainbelld) is dispatched without a
@@ -97,10 +97,11 @@ extension Connection {
         }
         if interface == .introspectable || (interface == nil && member == "Introspect") {
             guard member == "Introspect" else { return unknownMethod(call, interface, member) }
-            guard object != nil || !childNodes(of: path).isEmpty || path == .root else {
+            let nodes = (objectHost ?? self).childNodes(of: path)
+            guard object != nil || !nodes.isEmpty || path == .root else {
                 return unknownObject(call)
             }
-            return answer(call, expecting: "") { [.string(self.introspectionXML(at: path))] }
+            return answer(call, expecting: "") { [.string((self.objectHost ?? self).introspectionXML(at: path))] }
         }
         guard let object else { return unknownObject(call) }
 
@@ -109,7 +110,7 @@ extension Connection {
         }
         if interface == .objectManager && object.managesObjects {
             guard member == "GetManagedObjects" else { return unknownMethod(call, interface, member) }
-            return answer(call, expecting: "") { [self.managedObjects(of: object)] }
+            return answer(call, expecting: "") { [(self.objectHost ?? self).managedObjects(of: object)] }
         }
 
         switch Self.lookUp(member, interface, in: object) {

@@ -34,6 +34,21 @@ public final class Connection: @unchecked Sendable {
     /// Return true when it was handled.
     public var fallbackHandler: ((Message) -> Bool)?
 
+    // A peer of a `PeerServer`: its calls are dispatched to the host's objects, as far as the policy
+    // lets them, and it has no bus behind it.
+    /// The connection whose objects a peer's calls reach.
+    weak var objectHost: Connection?
+    /// What a peer may reach (nil: not a peer).
+    var peerPolicy: PeerPolicy?
+    private var peerUniqueName: String?
+    /// The process connected to a peer's socket, by the kernel's word (0: not a peer).
+    public internal(set) var peerProcessID: pid_t = 0
+    /// The servers whose peers get this connection's signals.
+    var peerServers: [WeakPeerServer] = []
+
+    /// Whether this is a peer of a `PeerServer` (a call from it came through the server's socket).
+    public var isPeer: Bool { peerPolicy != nil }
+
     /// Connects to `address` (a D-Bus server address such as `unix:path=/run/user/1000/bus`) and registers on the bus.
     public init(address: String) throws(BusError) {
         _ = Connection.threadsInitialised
@@ -78,7 +93,18 @@ public final class Connection: @unchecked Sendable {
         return nil
     }
 
-    private static let threadsInitialised: Bool = dbus_threads_init_default() != 0
+    /// A connection a `PeerServer` accepted (the caller holds a reference to `raw`, which this takes).
+    init(accepted raw: OpaquePointer, host: Connection, policy: PeerPolicy, uniqueName: String) {
+        _ = Connection.threadsInitialised
+        dbus_connection_set_exit_on_disconnect(raw, 0)
+        self.raw = raw
+        objectHost = host
+        peerPolicy = policy
+        peerUniqueName = uniqueName
+        installFilter()
+    }
+
+    static let threadsInitialised: Bool = dbus_threads_init_default() != 0
 
     deinit {
         // Nothing may call back into this object once it is gone: a dispatch the loop still has
@@ -99,7 +125,8 @@ public final class Connection: @unchecked Sendable {
 
     /// This connection's unique name on the bus (`:1.42`).
     public var uniqueName: String {
-        dbus_bus_get_unique_name(raw).map { String(cString: $0) } ?? ""
+        if let peerUniqueName { return peerUniqueName }
+        return dbus_bus_get_unique_name(raw).map { String(cString: $0) } ?? ""
     }
 
     /// Sends without waiting; returns the serial. A method call sent this way has no reply handled.
@@ -108,6 +135,10 @@ public final class Connection: @unchecked Sendable {
         var serial: UInt32 = 0
         guard dbus_connection_send(raw, message.raw, &serial) != 0 else {
             throw BusError(.disconnected, "cannot send \(message.summary): not connected")
+        }
+        if !peerServers.isEmpty, message.kind == .signal {
+            peerServers.removeAll { $0.server == nil }
+            for entry in peerServers { entry.server?.broadcast(message) }
         }
         return serial
     }
@@ -238,6 +269,7 @@ public final class Connection: @unchecked Sendable {
             deliverSignal(message)
             return false
         case .methodCall:
+            if let peerPolicy, let refusal = answerAsPeerBus(message, policy: peerPolicy) { return refusal }
             return dispatchMethodCall(message)
         default:
             return false
@@ -262,7 +294,7 @@ public final class Connection: @unchecked Sendable {
             ? DBUS_HANDLER_RESULT_HANDLED : DBUS_HANDLER_RESULT_NOT_YET_HANDLED
     }
 
-    private func installFilter() {
+    func installFilter() {
         dbus_connection_add_filter(raw, Self.filter, Unmanaged.passUnretained(self).toOpaque(), nil)
         filterInstalled = true
     }

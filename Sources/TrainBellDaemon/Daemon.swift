@@ -66,6 +66,7 @@ public final class Daemon {
     private let actions: ActionRunner
     private let interface: BusInterface
     private let janitor: MemoryJanitor
+    private let peerSocket: PeerSocket
     private let lifecycle = Lifecycle()
 
     public init(options: Options, loop: MainLoop = .default, log: Logger) throws(Failure) {
@@ -130,6 +131,7 @@ public final class Daemon {
                                  doNotDisturb: doNotDisturb, callerApps: callerApps, history: history,
                                  metrics: metrics, stalls: stalls, notifications: notifications, historyPager: historyPager, historyState: historyState,
                                  configuration: configuration, log: log)
+        peerSocket = PeerSocket(connection: connection, loop: loop, log: log)
     }
 
     /// Connects the components, exports the objects, then asks for the name (calls arriving during
@@ -159,6 +161,8 @@ public final class Daemon {
             }
         }
         try requestName()
+        // Once the name is ours: the socket is this daemon's alone.
+        peerSocket.start(runtimeDirectory: getenv("XDG_RUNTIME_DIR").map { String(cString: $0) })
         prune()
         // Retention is applied once a day while running, and at every start.
         lifecycle.pruneTimer = loop.addTimeout(seconds: 86_400) { [weak self] in
@@ -233,6 +237,7 @@ public final class Daemon {
         lifecycle.exitCode = exitCode
         registry.saveUnsaved()
         metrics.saveUnsaved()
+        peerSocket.stop()
         connection.flush()
         loop.quit()
     }

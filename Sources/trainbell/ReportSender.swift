@@ -102,7 +102,7 @@ final class ReportSender: @unchecked Sendable {
         for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&blocked, s) }
         pthread_sigmask(SIG_BLOCK, &blocked, nil)
         do {
-            let connection = try Connection.session()
+            let connection = try TrainBellAddress.connect()
             connection.attach(to: loop)
             self.connection = connection
             inFlight = true

@@ -19,7 +19,7 @@ struct Service {
     /// Connects to the session bus, or exits 69 with a message saying why.
     static func connect() throws -> Service {
         do {
-            return Service(connection: try Connection.session())
+            return Service(connection: try TrainBellAddress.connect())
         } catch {
             throw Failure(message: "cannot reach the session bus: \(error.message)", code: unavailable)
         }

@@ -142,7 +142,7 @@ import Testing
         #expect(!lines.contains { $0.contains("\"job_id\":\"other\"") })
     }
 
-    static let subcommands = ["", "start", "progress", "metrics", "error", "warn", "complete", "cancel", "send", "status", "history", "watch", "dnd", "run"]
+    static let subcommands = ["", "start", "progress", "metrics", "error", "warn", "complete", "cancel", "send", "status", "history", "watch", "dnd", "run", "ssh"]
 
     /// `--help` of every subcommand, against the snapshots in `Tests/HelpSnapshots/`.
     @Test(arguments: subcommands)

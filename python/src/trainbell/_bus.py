@@ -25,28 +25,95 @@ class NoBus(Exception):
     """No session bus could be found or reached."""
 
 
-def bus_address(environ: Optional[Dict[str, str]] = None) -> str:
-    """The address trainbell reaches: ``TRAINBELL_ADDRESS`` when set (a remote desktop's bus reached
-    through a tunnel), else the session bus as libdbus finds it (``DBUS_SESSION_BUS_ADDRESS``, else
-    ``unix:path=$XDG_RUNTIME_DIR/bus``)."""
+FORWARDED_NAME = "desktop"
+
+
+def forwarded_candidates(environ: Optional[Dict[str, str]] = None) -> "list[str]":
+    """Where a desktop's trainbell socket forwarded by ``trainbell ssh`` is looked for, in order:
+    ``$XDG_RUNTIME_DIR/trainbell/desktop``, then ``~/.cache/trainbell/desktop``."""
     env = os.environ if environ is None else environ
-    for name in ("TRAINBELL_ADDRESS", "DBUS_SESSION_BUS_ADDRESS"):
-        value = env.get(name, "").strip()
-        if value:
-            return value
+    paths = []
+    runtime = env.get("XDG_RUNTIME_DIR", "")
+    if runtime.startswith("/"):
+        paths.append(os.path.join(runtime, "trainbell", FORWARDED_NAME))
+    home = env.get("HOME", "")
+    if home.startswith("/"):
+        paths.append(os.path.join(home, ".cache", "trainbell", FORWARDED_NAME))
+    return paths
+
+
+def _answers(path: str) -> bool:
+    """Whether something accepts connections on the Unix socket at ``path``."""
+    import socket
+    import stat
+
+    try:
+        if not stat.S_ISSOCK(os.stat(path).st_mode):
+            return False
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1.0)
+            probe.connect(path)
+        return True
+    except OSError:
+        return False
+
+
+def bus_address(environ: Optional[Dict[str, str]] = None) -> str:
+    """The address trainbell reaches: ``TRAINBELL_ADDRESS`` when set, else a desktop's trainbell
+    socket forwarded to this host (``trainbell ssh``) when it answers, else the session bus as libdbus
+    finds it (``DBUS_SESSION_BUS_ADDRESS``, else ``unix:path=$XDG_RUNTIME_DIR/bus``)."""
+    env = os.environ if environ is None else environ
+    value = env.get("TRAINBELL_ADDRESS", "").strip()
+    if value:
+        return value
+    for path in forwarded_candidates(env):
+        if _answers(path):
+            return "unix:path=" + path
+    value = env.get("DBUS_SESSION_BUS_ADDRESS", "").strip()
+    if value:
+        return value
     runtime = env.get("XDG_RUNTIME_DIR", "")
     if runtime and os.path.exists(os.path.join(runtime, "bus")):
         return "unix:path=" + os.path.join(runtime, "bus")
     raise NoBus(
-        "no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS and TRAINBELL_ADDRESS are unset and "
-        "$XDG_RUNTIME_DIR/bus does not exist"
+        "no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS and TRAINBELL_ADDRESS are unset, "
+        "$XDG_RUNTIME_DIR/bus does not exist, and no forwarded trainbell socket answers"
     )
+
+
+def _open_forwarded(path: str, timeout: float) -> DBusConnection:
+    """A connection to a forwarded trainbell socket, authenticated as ANONYMOUS: through ``ssh`` the
+    desktop sees the ssh process (of its own user) connect, whatever this host's user id is, so
+    EXTERNAL with this host's id could be refused."""
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(path)
+        sock.sendall(b"\0AUTH ANONYMOUS 747261696e62656c6c\r\n")  # hex of "trainbell"
+        answer = b""
+        while b"\r\n" not in answer and len(answer) < 4096:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        if not answer.startswith(b"OK "):
+            raise OSError("the forwarded trainbell socket refused to authenticate: %r" % answer[:200])
+        sock.sendall(b"BEGIN\r\n")
+        sock.settimeout(None)
+    except BaseException:
+        sock.close()
+        raise
+    return DBusConnection(sock)
 
 
 def connect(address: Optional[str] = None, timeout: float = 2.0) -> DBusConnection:
     """A blocking connection to the bus (``bus_address()`` unless given)."""
     where = address or bus_address()
     try:
+        if where.startswith("unix:path=") and where.endswith("/trainbell/" + FORWARDED_NAME):
+            return _open_forwarded(where[len("unix:path="):], timeout)
         return open_dbus_connection(bus=where, auth_timeout=timeout)
     except Exception as exc:  # jeepney raises OSError, KeyError or ValueError for bad addresses
         raise NoBus("cannot connect to the D-Bus bus at %s: %s" % (where, exc)) from exc

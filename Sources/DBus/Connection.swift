@@ -46,6 +46,9 @@ public final class Connection: @unchecked Sendable {
     /// The servers whose peers get this connection's signals.
     var peerServers: [WeakPeerServer] = []
 
+    /// What the owner of a `PeerServer` knows of one of its peers (trainbelld: the host it named).
+    public var peerTag: String?
+
     /// Whether this is a peer of a `PeerServer` (a call from it came through the server's socket).
     public var isPeer: Bool { peerPolicy != nil }
 

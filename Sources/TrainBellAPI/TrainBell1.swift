@@ -66,6 +66,9 @@ public enum TrainBell1 {
     public static let cancelJob = BusMethod<NoResult, String>(
         "CancelJob", arguments: ["id"],
         documentation: "Ends a run without a notification; its launcher progress is removed.")
+    public static let identifyHost = BusMethod<NoResult, String>(
+        "IdentifyHost", arguments: ["host"],
+        documentation: "Through trainbell's peer socket only (a desktop forwarded to another machine): names the host the caller's jobs run on. The job ids this connection uses are then HOST/ID on the desktop, with Host set and the host shown in their notifications.")
     public static let send = BusMethod<Single<UInt32>, String, String, Options>(
         "Send", arguments: ["summary", "body", "options"], results: ["server_id"],
         documentation: "A notification of the caller's own, through the same policy (notify-send style). options: urgency (s), expire-timeout (i), app-name (s), icon (s), category (s), actions (as), hints (a{sv}), replace-id (u), job (s), transient (b). Returns the server's id, 0 when not shown.")

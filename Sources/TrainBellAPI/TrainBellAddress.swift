@@ -58,7 +58,13 @@ public struct TrainBellAddress: Equatable, Sendable {
             throw BusError(.failed, "no session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist (nor TRAINBELL_ADDRESS, nor a forwarded trainbell socket)")
         }
         do {
-            return try Connection(address: found.address)
+            let connection = try Connection(address: found.address)
+            // Through a forwarded socket the desktop learns where these jobs run (and keeps them apart
+            // from another host's jobs of the same id).
+            if found.kind == .forwarded, let host = localHostName() {
+                _ = try? TrainBellClient(connection: connection).call(TrainBell1.identifyHost, host, timeout: 5)
+            }
+            return connection
         } catch {
             switch found.kind {
             case .given: throw BusError(error.name, "TRAINBELL_ADDRESS=\(found.address): \(error.message)")
@@ -66,5 +72,17 @@ public struct TrainBellAddress: Equatable, Sendable {
             case .session: throw error
             }
         }
+    }
+
+    /// This machine's name for a desktop it reports to: `TRAINBELL_HOST` when set, else the host name
+    /// up to its first dot (what a prompt shows: gpu-07, not gpu-07.cluster.example.org).
+    public static func localHostName(environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> String? {
+        if let given = environment("TRAINBELL_HOST"), !given.isEmpty { return given }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let rc = buffer.withUnsafeMutableBytes { raw in gethostname(raw.baseAddress!.assumingMemoryBound(to: CChar.self), 255) }
+        guard rc == 0 else { return nil }
+        let name = String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+        let short = name.split(separator: ".").first.map(String.init) ?? name
+        return short.isEmpty ? nil : short
     }
 }

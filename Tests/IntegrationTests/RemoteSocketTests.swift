@@ -56,6 +56,11 @@ import TrainBellAPI
         let jobPath = try #require(try TrainBellClient(connection: peer).call(TrainBellObjects.getManagedObjects).value.keys.first)
         let properties = try api.call(TrainBellObjects.getAllProperties, TrainBellBus.jobInterface.rawValue, path: jobPath).value
         #expect(properties["CurrentStep"]?.unwrapped == .uint64(50), "\(properties)")
+        #expect(properties["Host"]?.unwrapped == .string("ssh"), "a peer that named no host: \(properties)")
+        // Naming the host is for peers only, and takes host names only.
+        let local = try DaemonClient(bus: desktop.bus, recordSignals: false)
+        #expect(throws: BusError.self) { try local.api.call(TrainBell1.identifyHost, "gpu-07") }
+        #expect(throws: BusError.self) { try api.call(TrainBell1.identifyHost, "gpu 07; rm -rf") }
 
         // Nothing else: not the bus, not the session's other services, not trainbelld's other objects.
         func refusal(_ destination: BusName, _ path: ObjectPath, _ interface: InterfaceName, _ member: MemberName) -> BusError? {
@@ -179,9 +184,10 @@ import TrainBellAPI
         let trainbell = ((try DaemonProcess.executable) as NSString).deletingLastPathComponent + "/trainbell"
         // The remote commands get no bus address: they must find the forwarded socket.
         let remote = [
-            "env -u DBUS_SESSION_BUS_ADDRESS -u TRAINBELL_ADDRESS \(trainbell) start gpu-run --title 'Over ssh' --total 100",
-            "env -u DBUS_SESSION_BUS_ADDRESS -u TRAINBELL_ADDRESS \(trainbell) progress gpu-run 50 --wait",
-            "env -u DBUS_SESSION_BUS_ADDRESS -u TRAINBELL_ADDRESS \(trainbell) error gpu-run 'CUDA out of memory' --type oom_error",
+            "env -u DBUS_SESSION_BUS_ADDRESS -u TRAINBELL_ADDRESS TRAINBELL_HOST=gpu-07 \(trainbell) start run-1 --title 'Over ssh' --total 100",
+            "env -u DBUS_SESSION_BUS_ADDRESS -u TRAINBELL_ADDRESS TRAINBELL_HOST=gpu-07 \(trainbell) progress run-1 50 --wait",
+            "env -u DBUS_SESSION_BUS_ADDRESS -u TRAINBELL_ADDRESS TRAINBELL_HOST=gpu-07 \(trainbell) error run-1 'CUDA out of memory' --type oom_error",
+            "env -u DBUS_SESSION_BUS_ADDRESS -u TRAINBELL_ADDRESS TRAINBELL_HOST=gpu-08 \(trainbell) start run-1 --title 'Same id elsewhere' --total 10",
             "ls -l \"$XDG_RUNTIME_DIR/trainbell/desktop\"",
         ].joined(separator: " && ")
         let controlDir = try TemporaryDirectory("tb-ctl")
@@ -191,15 +197,19 @@ import TrainBellAPI
                                     environment: ["XDG_RUNTIME_DIR": desktop.runtime.path, "DBUS_SESSION_BUS_ADDRESS": desktop.bus.address,
                                                   "HOME": controlDir.path])
         #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)\nsshd: \((try? String(contentsOfFile: dir + "/sshd.log", encoding: .utf8)) ?? "")")
-        #expect(result.stdout.contains("/org/trainbell/TrainBell1/job/gpu_2drun"), "\(result.stdout)")
+        #expect(result.stdout.contains("/org/trainbell/TrainBell1/job/gpu_2d07_2frun_2d1"), "\(result.stdout)")
         #expect(result.stdout.contains(remoteRuntime + "/trainbell/desktop"), "the socket was forwarded under the remote runtime directory: \(result.stdout)")
         let shown = desktop.server.waitForNotifies(count: 2)
         #expect(shown.map(\.summary) == ["Training Halfway There!", "Training Error"], "\(shown.map(\.summary))")
         #expect(shown.last?.body.contains("CUDA out of memory") == true)
-        // And in the desktop's history.
+        #expect(shown.allSatisfy { $0.body.hasSuffix("on gpu-07") }, "the host is in the bubble: \(shown.map(\.body))")
+        // And in the desktop's history, one job per host though both named theirs run-1.
         let client = try DaemonClient(bus: desktop.bus, recordSignals: false)
-        let records = try client.history("gpu-run").compactMap { $0["type"]?.stringValue }
+        let records = try client.history("gpu-07/run-1").compactMap { $0["type"]?.stringValue }
         #expect(records == ["progress", "error"], "\(records)")
+        let jobs = try client.api.call(TrainBellObjects.getManagedObjects).value
+        let hosts = jobs.values.compactMap { $0[TrainBellBus.jobInterface.rawValue]?["Host"]?.unwrapped.stringValue }.sorted()
+        #expect(hosts == ["gpu-07", "gpu-08"], "\(jobs)")
         #expect(desktop.daemon.log.contains("peer socket: pid"), "the calls came through the socket")
         // The shared connection ends with its last session (ControlPersist); end it now.
         _ = try? runCommand("/usr/bin/ssh", ["-O", "exit", "-o", "ControlPath=\(desktop.runtime.path)/trainbell/ssh-%C",

@@ -31,15 +31,33 @@ import TrainBellCore
         }
     }
 
+    @Test func aVersion3FileGetsTheHostOfItsJobsAndKeepsThem() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/history.sqlite3"
+            do {
+                let store = try HistoryStore(path: path)
+                try store.save(Job.start(id: try JobID("old"), title: "Old", totalSteps: 10, now: 1))
+                try store.database.execute("ALTER TABLE job DROP COLUMN host; PRAGMA user_version = 3")
+            }
+            let store = try HistoryStore(path: path)
+            #expect(try store.database.integer("PRAGMA user_version") == HistoryStore.schemaVersion)
+            #expect(try store.jobs().map(\.host) == [""], "a job saved before hosts existed ran here")
+            var remote = Job.start(id: try JobID("gpu-07/run-1"), title: "Remote", totalSteps: 10, now: 2)
+            remote.host = "gpu-07"
+            try store.save(remote)
+            #expect(try HistoryStore(path: path).jobs().map(\.host) == ["", "gpu-07"])
+        }
+    }
+
     @Test func aVersion2FileGetsTheMetricsTable() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/history.sqlite3"
             do {
                 let store = try HistoryStore(path: path)
-                try store.database.execute("DROP TABLE metric_series; PRAGMA user_version = 2")
+                try store.database.execute("DROP TABLE metric_series; ALTER TABLE job DROP COLUMN host; PRAGMA user_version = 2")
             }
             let store = try HistoryStore(path: path)
-            #expect(try store.database.integer("PRAGMA user_version") == 3)
+            #expect(try store.database.integer("PRAGMA user_version") == HistoryStore.schemaVersion)
             try store.saveMetrics([("loss", Self.series([1]))], ofJob: JobID("j"))
             #expect(try store.metrics(ofJob: JobID("j")).series.count == 1)
         }

@@ -66,7 +66,7 @@ extension HistoryStoreTests {
             #expect(
                 state.description
                     == "in-memory: the history database \(path) was written by a newer version of trainbelld "
-                    + "(schema version 99; this one writes schema version 3); run that version, or move the file away "
+                    + "(schema version 99; this one writes schema version \(HistoryStore.schemaVersion)); run that version, or move the file away "
                     + "to start an empty history; the file is left as it is; the history is lost when trainbelld stops")
             #expect(memory.path == "(in memory)")
             _ = try memory.append(Self.record(jobID: "j", timestamp: 2))

@@ -383,7 +383,7 @@ import TrainBellCore
             #expect(
                 error?.message
                     == "the history database \(path) was written by a newer version of trainbelld (schema version 99; "
-                    + "this one writes schema version 3); run that version, or move the file away to start an empty history")
+                    + "this one writes schema version \(HistoryStore.schemaVersion)); run that version, or move the file away to start an empty history")
             #expect(error?.kind == .newerVersion)
         }
     }

@@ -32,6 +32,9 @@ public struct Job: Sendable, Hashable, Codable {
     public var milestones: MilestoneTracker
     /// How fast the run moves lately (the time left); not saved.
     public var rate = ProgressRate()
+    /// Where the job runs: "" on this desktop, else the remote host its reports came from (`Host`
+    /// of the job object; saved in the history, not in this type's coding).
+    public var host = ""
 
     private enum CodingKeys: String, CodingKey {
         case id, title, totalSteps, currentStep, state, appID, icon, lastError, startedAt, updatedAt, milestones

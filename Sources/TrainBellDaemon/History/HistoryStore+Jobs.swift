@@ -28,6 +28,7 @@ extension HistoryStore {
             .text(Self.encodePercentages(job.milestones.milestones.percentages)),
             .text(Self.encodePercentages(job.milestones.sent)),
             .text(id),
+            .text(Self.storedText(job.host)),
         ]
         try transaction("cannot save job \"\(id)\" in") {
             // The common case, a job already known: one UPDATE. SQLite
@@ -38,7 +39,7 @@ extension HistoryStore {
                 UPDATE job SET title = ?1, total_steps = ?2, current_step = ?3, state = ?4,
                     app_id = ?5, icon = ?6, last_error = ?7,
                     run = run + (started_at <> ?8), started_at = ?8, updated_at = ?9,
-                    milestones = ?10, milestones_sent = ?11
+                    milestones = ?10, milestones_sent = ?11, host = ?13
                 WHERE id = ?12
                 """
             ).execute(fields)
@@ -46,8 +47,8 @@ extension HistoryStore {
             try database.statement(
                 """
                 INSERT INTO job (title, total_steps, current_step, state, app_id, icon, last_error,
-                    started_at, updated_at, milestones, milestones_sent, id, run)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                    started_at, updated_at, milestones, milestones_sent, id, host, run)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
                     COALESCE((SELECT MAX(run) FROM notification WHERE job_id = ?12), 0) + 1)
                 """
             ).execute(fields)
@@ -61,7 +62,7 @@ extension HistoryStore {
             let statement = try database.statement(
                 """
                 SELECT id, title, total_steps, current_step, state, app_id, icon, last_error,
-                    started_at, updated_at, milestones, milestones_sent
+                    started_at, updated_at, milestones, milestones_sent, host
                 FROM job ORDER BY started_at, id
                 """)
             try statement.bind([])
@@ -120,7 +121,7 @@ extension HistoryStore {
         guard let sent = decodePercentages(sentText) else {
             throw HistoryCorruptValue(description: "job \"\(idText)\" has invalid sent milestones \(sentText)")
         }
-        return Job(
+        var job = Job(
             id: id,
             title: row.text(at: 1),
             totalSteps: UInt64(bitPattern: row.int64(at: 2)),
@@ -133,6 +134,8 @@ extension HistoryStore {
             startedAt: row.int64(at: 8),
             updatedAt: row.int64(at: 9),
             milestones: MilestoneTracker(milestones: milestones, sent: sent))
+        job.host = row.text(at: 12)
+        return job
     }
 
     /// Percentages as a JSON array of integers, e.g. `[25,50,75,100]`.

@@ -29,7 +29,8 @@
 ///   started_at INTEGER NOT NULL,       -- µs since the Unix epoch
 ///   updated_at INTEGER NOT NULL,
 ///   milestones TEXT NOT NULL,          -- JSON array: the configured percentages
-///   milestones_sent TEXT NOT NULL      -- JSON array: those notified in this run
+///   milestones_sent TEXT NOT NULL,     -- JSON array: those notified in this run
+///   host TEXT NOT NULL DEFAULT ''      -- version 4: where the job runs ("" here)
 /// );
 /// CREATE TABLE notification (
 ///   id INTEGER PRIMARY KEY AUTOINCREMENT, -- the record id `t`, from 1; never reused
@@ -64,7 +65,7 @@
 /// A migration, once released, is never edited: a change is a new version.
 extension HistoryStore {
     /// The version this trainbelld writes.
-    static let schemaVersion: Int64 = 3
+    static let schemaVersion: Int64 = 4
 
     /// The identifier GRDB's migrator stored for version 1.
     static let grdbVersion1 = "v1: job and notification"
@@ -88,11 +89,15 @@ extension HistoryStore {
             try transaction("cannot set up the tables of") {
                 try database.execute(Self.version2)
                 try database.execute(Self.version2To3)
+                try database.execute(Self.version3To4)
             }
             return
         }
-        if version == 2 {
-            try transaction("cannot migrate to schema version \(Self.schemaVersion)") { try database.execute(Self.version2To3) }
+        if version == 2 || version == 3 {
+            try transaction("cannot migrate to schema version \(Self.schemaVersion)") {
+                if version == 2 { try database.execute(Self.version2To3) }
+                try database.execute(Self.version3To4)
+            }
             return
         }
         if version == 0 {
@@ -112,6 +117,7 @@ extension HistoryStore {
             if let maximumBytes { try deleteVersion1Records(beyond: maximumBytes) }
             try database.execute(Self.version1To2)
             try database.execute(Self.version2To3)
+            try database.execute(Self.version3To4)
         }
         // The file was written without auto_vacuum (GRDB's default): VACUUM switches it to
         // incremental, so that retention gives space back. It rewrites the file; a full disk
@@ -224,5 +230,11 @@ extension HistoryStore {
             job_id TEXT NOT NULL, name TEXT NOT NULL, series BLOB NOT NULL,
             PRIMARY KEY (job_id, name)) WITHOUT ROWID;
         PRAGMA user_version = 3;
+        """
+
+    /// Version 4: where a job runs (`Job.host`: "" on this desktop, else the remote host).
+    static let version3To4: StaticString = """
+        ALTER TABLE job ADD COLUMN host TEXT NOT NULL DEFAULT '';
+        PRAGMA user_version = 4;
         """
 }

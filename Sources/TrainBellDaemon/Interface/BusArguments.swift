@@ -29,6 +29,17 @@ enum BusArguments {
         return text
     }
 
+    /// A host name as a remote job names where it runs: 1 to 64 letters, digits, '.', '-' or '_',
+    /// starting with a letter or a digit (what `hostname` prints).
+    static func checkHostName(_ text: String) throws(TrainBellError) {
+        func isAlphanumeric(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
+        let bytes = Array(text.utf8)
+        guard (1...64).contains(bytes.count), isAlphanumeric(bytes[0]),
+              bytes.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
+            throw .invalidArgument("host '\(printable(text))' is not accepted: a host name of 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or a digit (e.g. gpu-07)")
+        }
+    }
+
     /// Messages longer than the history keeps (1 MiB) are cut at the door, with the same marker, so
     /// no reply or property built from them can outgrow what the bus carries.
     static func message(_ text: String) -> String {

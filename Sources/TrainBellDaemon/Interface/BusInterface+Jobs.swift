@@ -3,7 +3,7 @@ import TrainBellAPI
 import TrainBellCore
 
 extension BusInterface {
-    func startJob(_ rawID: String, title: String, total: UInt64, options: OptionMap, caller: String) throws(TrainBellError) -> ObjectPath {
+    func startJob(_ rawID: String, title: String, total: UInt64, options: OptionMap, caller: String, host: String = "") throws(TrainBellError) -> ObjectPath {
         // total 0: the length is not known yet; the first ReportProgress with a total sets it.
         let id = try BusArguments.jobID(rawID)
         var milestones = configuration.milestones
@@ -14,8 +14,9 @@ extension BusInterface {
         let appID = self.appID(requested: try requested.map { text throws(TrainBellError) in try BusArguments.appID(text, argument: "option 'app-id'") },
                                caller: caller, job: id, waitForCaller: true)
         let icon = try options.string("icon").map { text throws(TrainBellError) in try BusArguments.icon(text, argument: "option 'icon'") }
-        let job = Job.start(id: id, title: BusArguments.title(title), totalSteps: total, appID: appID,
+        var job = Job.start(id: id, title: BusArguments.title(title), totalSteps: total, appID: appID,
                             icon: icon, milestones: milestones, now: Clock.now())
+        job.host = host
         try registry.add(job)
         notifier.forget(jobID: id)
         metrics.startOver(id)
@@ -25,7 +26,7 @@ extension BusInterface {
         return JobObject.path(of: id)
     }
 
-    func reportProgress(_ rawID: String, current: UInt64, total: UInt64, caller: String) throws(TrainBellError) {
+    func reportProgress(_ rawID: String, current: UInt64, total: UInt64, caller: String, host: String = "") throws(TrainBellError) {
         let key: JobID
         if let known = registry.knownID(rawID) {
             key = known
@@ -33,9 +34,11 @@ extension BusInterface {
             // An unknown id starts a job titled by its id.
             let id = try BusArguments.jobID(rawID)
             key = id
-            try registry.add(Job.start(id: id, title: id.rawValue, totalSteps: total,
-                                       appID: appID(requested: nil, caller: caller, job: key),
-                                       milestones: configuration.milestones, now: Clock.now()))
+            var job = Job.start(id: id, title: id.rawValue, totalSteps: total,
+                                appID: appID(requested: nil, caller: caller, job: key),
+                                milestones: configuration.milestones, now: Clock.now())
+            job.host = host
+            try registry.add(job)
             changed(["ActiveJobs"])
         }
         let now = Clock.now()
@@ -60,11 +63,11 @@ extension BusInterface {
         if event.type == .completion { changed(["ActiveJobs"]) }
     }
 
-    func reportError(_ rawID: String, message: String, type: String, urgency: String, caller: String = "") throws(TrainBellError) -> UInt64 {
+    func reportError(_ rawID: String, message: String, type: String, urgency: String, caller: String = "", host: String = "") throws(TrainBellError) -> UInt64 {
         let errorType = try BusArguments.errorType(type)
         let requested = try BusArguments.urgency(urgency)
         let message = BusArguments.message(message)
-        let key = try existingOrNewJob(rawID, caller: caller)
+        let key = try existingOrNewJob(rawID, caller: caller, host: host)
         if errorType == "loss_divergence" { metrics.noteReportedDivergence(key) }
         let now = Clock.now()
         let composer = configuration.composer
@@ -77,9 +80,9 @@ extension BusInterface {
         return record.id
     }
 
-    func reportWarning(_ rawID: String, message: String, caller: String = "") throws(TrainBellError) -> UInt64 {
+    func reportWarning(_ rawID: String, message: String, caller: String = "", host: String = "") throws(TrainBellError) -> UInt64 {
         let message = BusArguments.message(message)
-        let key = try existingOrNewJob(rawID, caller: caller)
+        let key = try existingOrNewJob(rawID, caller: caller, host: host)
         let now = Clock.now()
         let composer = configuration.composer
         guard let event = registry.update(key, { $0.reportWarning(message: message, now: now, composer: composer) }) else { return 0 }
@@ -123,12 +126,14 @@ extension BusInterface {
     }
 
     /// The id of job `rawID`, started (titled by its id) when unknown.
-    func existingOrNewJob(_ rawID: String, caller: String) throws(TrainBellError) -> JobID {
+    func existingOrNewJob(_ rawID: String, caller: String, host: String = "") throws(TrainBellError) -> JobID {
         if let known = registry.knownID(rawID) { return known }
         let id = try BusArguments.jobID(rawID)
-        try registry.add(Job.start(id: id, title: id.rawValue, totalSteps: 0,
-                                   appID: appID(requested: nil, caller: caller, job: id),
-                                   milestones: configuration.milestones, now: Clock.now()))
+        var job = Job.start(id: id, title: id.rawValue, totalSteps: 0,
+                            appID: appID(requested: nil, caller: caller, job: id),
+                            milestones: configuration.milestones, now: Clock.now())
+        job.host = host
+        try registry.add(job)
         return id
     }
 
@@ -150,6 +155,8 @@ extension BusInterface {
     private func notify(_ event: NotificationEvent, key: JobID, now: Int64) throws(TrainBellError) -> NotificationRecord {
         guard let job = registry[key] else { throw .unknownJob(key.rawValue) }
         var event = event
+        // A remote job says where it runs.
+        if !job.host.isEmpty { event.message += (event.message.isEmpty ? "" : "\n") + "on \(job.host)" }
         // A completion tells how the loss went: a line of the body, and (unless turned off) its curve.
         if event.type == .completion, let curve = metrics.metrics(of: key).flatMap(LossCurve.init) {
             event = event.withLossCurve(curve, chart: configuration.lossChart ? LossChart() : nil)
@@ -191,5 +198,30 @@ extension BusInterface {
         _ = try BusArguments.appID(appID, argument: "app_id")
         let check = callerApps.check(appID)
         return AppIDCheck(installed: check.installed, suggestions: check.suggestions)
+    }
+}
+
+extension BusInterface {
+    /// Where the caller's jobs run: "" for a caller on the session bus; for a peer of trainbell's
+    /// socket, the host it named (`IdentifyHost`), else "ssh".
+    func host(of call: MethodCall) -> String {
+        guard call.connection.isPeer else { return "" }
+        return call.connection.peerTag ?? "ssh"
+    }
+
+    /// The desktop's id of the job a caller names: `HOST/ID` for a peer that named its host (so that
+    /// two hosts' `run-1` stay two jobs), else the id as given.
+    func jobID(_ rawID: String, _ call: MethodCall) -> String {
+        guard call.connection.isPeer, let host = call.connection.peerTag, !rawID.hasPrefix(host + "/") else { return rawID }
+        return host + "/" + rawID
+    }
+
+    /// `IdentifyHost`: a peer of trainbell's socket names the host its jobs run on.
+    func identifyHost(_ host: String, _ call: MethodCall) throws(TrainBellError) {
+        guard call.connection.isPeer else {
+            throw .invalidArgument("IdentifyHost is for clients on trainbell's peer socket (a desktop forwarded to another machine); on the session bus jobs run here")
+        }
+        try BusArguments.checkHostName(host)
+        call.connection.peerTag = host
     }
 }

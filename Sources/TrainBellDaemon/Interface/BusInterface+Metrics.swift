@@ -5,7 +5,7 @@ extension BusInterface {
     /// `ReportMetrics`: checked (names, count), then appended to the job's series; an unknown id
     /// starts a job titled by its id, as `ReportProgress` does. Nothing is written here: the keeper
     /// saves on its timer.
-    func reportMetrics(_ rawID: String, step: UInt64, metrics values: [String: Double], caller: String) throws(TrainBellError) {
+    func reportMetrics(_ rawID: String, step: UInt64, metrics values: [String: Double], caller: String, host: String = "") throws(TrainBellError) {
         let report: MetricReport
         do {
             report = try MetricReport(step: step, values: values.map { ($0.key, $0.value) })
@@ -13,7 +13,7 @@ extension BusInterface {
             throw TrainBellError.from(error, argument: "argument 'metrics'")
         }
         let isNew = registry.knownID(rawID) == nil
-        let key = try existingOrNewJob(rawID, caller: caller)
+        let key = try existingOrNewJob(rawID, caller: caller, host: host)
         if isNew { changed(["ActiveJobs"]) }
         if registry[key]?.state == .running { stalls.updated(key, at: Clock.now()) }
         let findings: [LossWatch.Finding]

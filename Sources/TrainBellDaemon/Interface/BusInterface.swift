@@ -89,29 +89,39 @@ final class BusInterface {
         return Interface(Self.interface, documentation: "trainbell: desktop notifications for machine-learning training.", methods: [
             Method(TrainBell1.startJob) { [unowned self] call, id, title, total, options in
                 try self.guarded { () throws(TrainBellError) in
-                    Single(try self.startJob(id, title: title, total: total, options: OptionMap(options), caller: call.sender))
+                    Single(try self.startJob(self.jobID(id, call), title: title, total: total, options: OptionMap(options),
+                                             caller: call.sender, host: self.host(of: call)))
                 }
             },
             Method(TrainBell1.reportProgress) { [unowned self] call, id, current, total in
                 try self.guarded { () throws(TrainBellError) in
-                    try self.reportProgress(id, current: current, total: total, caller: call.sender)
+                    try self.reportProgress(self.jobID(id, call), current: current, total: total, caller: call.sender, host: self.host(of: call))
                     return NoResult()
                 }
             },
             Method(TrainBell1.reportError) { [unowned self] call, id, message, type, urgency in
                 try self.guarded { () throws(TrainBellError) in
-                    Single(try self.reportError(id, message: message, type: type, urgency: urgency, caller: call.sender))
+                    Single(try self.reportError(self.jobID(id, call), message: message, type: type, urgency: urgency,
+                                                caller: call.sender, host: self.host(of: call)))
                 }
             },
             Method(TrainBell1.reportWarning) { [unowned self] call, id, message in
-                try self.guarded { () throws(TrainBellError) in Single(try self.reportWarning(id, message: message, caller: call.sender)) }
-            },
-            Method(TrainBell1.completeJob) { [unowned self] _, id, message in
-                try self.guarded { () throws(TrainBellError) in Single(try self.completeJob(id, message: message)) }
-            },
-            Method(TrainBell1.cancelJob) { [unowned self] _, id in
                 try self.guarded { () throws(TrainBellError) in
-                    try self.cancelJob(id)
+                    Single(try self.reportWarning(self.jobID(id, call), message: message, caller: call.sender, host: self.host(of: call)))
+                }
+            },
+            Method(TrainBell1.completeJob) { [unowned self] call, id, message in
+                try self.guarded { () throws(TrainBellError) in Single(try self.completeJob(self.jobID(id, call), message: message)) }
+            },
+            Method(TrainBell1.cancelJob) { [unowned self] call, id in
+                try self.guarded { () throws(TrainBellError) in
+                    try self.cancelJob(self.jobID(id, call))
+                    return NoResult()
+                }
+            },
+            Method(TrainBell1.identifyHost) { [unowned self] call, host in
+                try self.guarded { () throws(TrainBellError) in
+                    try self.identifyHost(host, call)
                     return NoResult()
                 }
             },
@@ -127,17 +137,17 @@ final class BusInterface {
             Method(TrainBell1.checkAppID) { [unowned self] _, appID in
                 try self.guarded { () throws(TrainBellError) in try self.checkAppID(appID) }
             },
-            Method(TrainBell1.getNotifications, deferred: { [unowned self] _, reply, id in
-                self.getNotifications(id, reply: reply)
+            Method(TrainBell1.getNotifications, deferred: { [unowned self] call, reply, id in
+                self.getNotifications(id.isEmpty ? id : self.jobID(id, call), reply: reply)
             }),
             Method(TrainBell1.reportMetrics) { [unowned self] call, id, step, metrics in
                 try self.guarded { () throws(TrainBellError) in
-                    try self.reportMetrics(id, step: step, metrics: metrics, caller: call.sender)
+                    try self.reportMetrics(self.jobID(id, call), step: step, metrics: metrics, caller: call.sender, host: self.host(of: call))
                     return NoResult()
                 }
             },
-            Method(TrainBell1.getMetrics) { [unowned self] _, id in
-                try self.guarded { () throws(TrainBellError) in Single(try self.getMetrics(id)) }
+            Method(TrainBell1.getMetrics) { [unowned self] call, id in
+                try self.guarded { () throws(TrainBellError) in Single(try self.getMetrics(self.jobID(id, call))) }
             },
             Method(TrainBell1.getDoNotDisturb) { [unowned self] _ in
                 // A source without change signals (mako 1.7) is read now, so the answer is current.

@@ -15,7 +15,7 @@ enum JobObject {
     /// Every property of the job interface, in the order of DESIGN.md section 3.
     static let propertyNames: [MemberName] = [
         "Id", "Title", "State", "CurrentStep", "TotalSteps", "Progress", "SecondsLeft", "MilestonesSent", "LastError", "AppId",
-        "StartedAt", "UpdatedAt",
+        "StartedAt", "UpdatedAt", "Host",
     ]
 
     /// The properties whose values differ between two states of a job, in the order of
@@ -35,6 +35,7 @@ enum JobObject {
         if old.appID != new.appID { names.append("AppId") }
         if old.startedAt != new.startedAt { names.append("StartedAt") }
         if old.updatedAt != new.updatedAt { names.append("UpdatedAt") }
+        if old.host != new.host { names.append("Host") }
         return names
     }
 
@@ -65,6 +66,9 @@ enum JobObject {
             property("AppId", .string, "The desktop entry id whose launcher shows this job, or \"\".") { .string($0.appID ?? "") },
             property("StartedAt", .int64, "When this run started, microseconds since the epoch.") { .int64($0.startedAt) },
             property("UpdatedAt", .int64, "The last change, microseconds since the epoch.") { .int64($0.updatedAt) },
+            property("Host", .string, "Where the job runs: \"\" on this desktop, else the remote host its reports came from (over the peer socket or a broker).") {
+                .string($0.host)
+            },
         ])
     }
 

@@ -105,7 +105,33 @@ def _open_forwarded(path: str, timeout: float) -> DBusConnection:
     except BaseException:
         sock.close()
         raise
-    return DBusConnection(sock)
+    connection = DBusConnection(sock)
+    # The desktop learns where these jobs run; their ids there are HOST/ID.
+    host = local_host_name()
+    if host:
+        try:
+            connection.send_and_get_reply(call("IdentifyHost", "s", (host,)), timeout=timeout)
+            connection.trainbell_host = host  # type: ignore[attr-defined]
+        except Exception:
+            pass
+    return connection
+
+
+def local_host_name() -> str:
+    """This machine's name for a desktop it reports to: ``TRAINBELL_HOST`` when set, else the host
+    name up to its first dot."""
+    import socket
+
+    given = os.environ.get("TRAINBELL_HOST", "").strip()
+    if given:
+        return given
+    return socket.gethostname().split(".")[0]
+
+
+def desktop_job_id(connection: DBusConnection, job: str) -> str:
+    """The id the desktop knows ``job`` by: ``HOST/job`` through a forwarded socket that took the host."""
+    host = getattr(connection, "trainbell_host", "")
+    return "%s/%s" % (host, job) if host and not job.startswith(host + "/") else job
 
 
 def connect(address: Optional[str] = None, timeout: float = 2.0) -> DBusConnection:

@@ -457,6 +457,8 @@ class _ActionListener:
         self.job = job
         self.callbacks: List[Callable[[str], Any]] = []
         self.connection = _bus.connect(address)
+        # Through a forwarded socket the desktop names the job HOST/ID.
+        job = _bus.desktop_job_id(self.connection, job)
         # The bus matches the sender by the name's owner; jeepney's local filter would compare the unique
         # name with the well-known one, so the local rule leaves the sender out.
         on_bus = MatchRule(type="signal", sender=_bus.BUS_NAME, interface=_bus.INTERFACE,

@@ -61,6 +61,7 @@ struct StatusCommand: ParsableCommand {
                 }
                 if let curve = Self.lossCurve(id, service) { line += "  " + curve }
                 if let title = job["Title"]?.stringValue, title != id { line += "  \(title)" }
+                if let host = job["Host"]?.stringValue, !host.isEmpty { line += "  on \(host)" }
                 print(line)
                 if let error = job["LastError"]?.stringValue, !error.isEmpty, state == "failed" {
                     print("  \(String(repeating: " ", count: 16)) last error: \(error.split(separator: "\n").first.map(String.init) ?? "")")

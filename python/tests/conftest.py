@@ -133,8 +133,12 @@ class Daemon:
         if not executable.exists():
             pytest.fail("%s is missing: build it first (swift build, or make test)" % executable)
         self.home = tempfile.mkdtemp(prefix="trainbell-py-daemon-")
+        # A runtime directory of its own: the daemon's peer socket goes there (``socket``).
+        self.runtime = os.path.join(self.home, "run")
+        os.mkdir(self.runtime, 0o700)
+        self.socket = os.path.join(self.runtime, "trainbell", "bus")
         env = dict(os.environ, XDG_STATE_HOME=self.home + "/state", XDG_CONFIG_HOME=self.home + "/config",
-                   DBUS_SESSION_BUS_ADDRESS=bus.address)
+                   DBUS_SESSION_BUS_ADDRESS=bus.address, XDG_RUNTIME_DIR=self.runtime)
         self.log = open(os.path.join(self.home, "trainbelld.log"), "wb")
         self.process = subprocess.Popen([str(executable), "--address", bus.address, "--log-level", "debug"],
                                         env=env, stdout=self.log, stderr=self.log)

@@ -33,12 +33,17 @@ APPLICATIONSDIR   ?= $(DATADIR)/applications
 DESKTOP_PACKAGES := mako-notifier sway sway-notification-center gnome-shell gjs plank x11-utils imagemagick
 # grim photographs the headless sway's output: what mako and swaync drew (the value hint's bar).
 DESKTOP_PACKAGES += grim
-BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
+# The sound tests start a PulseAudio of their own with a null sink, record its monitor (parec) and
+# measure the recording (sox).
+SOUND_PACKAGES := pulseaudio pulseaudio-utils sox
+# libcanberra plays event sounds where the notification server cannot (dunst, mako); trainbelld links
+# it, and at run time needs its PulseAudio backend (also what PipeWire serves) and the freedesktop theme.
+BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev libcanberra-dev libcanberra-pulse sound-theme-freedesktop
 TEST_PACKAGES  := python3 python3-venv dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
                   xfconf libxfconf-0-3 \
                   systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev openssh-server openssh-client \
-                  $(DESKTOP_PACKAGES)
+                  $(DESKTOP_PACKAGES) $(SOUND_PACKAGES)
 # make bench-install compiles a minimal C libdbus service and its clients, and counts system calls.
 BENCH_PACKAGES := gcc libc6-dev strace valgrind
 

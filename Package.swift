@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// trainbell: training notifications for the Linux desktop.
-/// Layers (DESIGN.md section 2): CDBus/CGio/CSQLite -> DBus (libdbus only) -> DBusGLib (the GLib main loop), TrainBellAPI,
+/// Layers (DESIGN.md section 2): CDBus/CGio/CSQLite/CCanberra -> DBus (libdbus only) -> DBusGLib (the GLib main loop), TrainBellAPI,
 /// TrainBellCore -> TrainBellDesktop -> TrainBellDaemon -> executables. The `trainbell` command links no GLib (issue 17
 /// item 3): it runs `DBus.PollLoop`, and depends on neither DBusGLib nor CGio.
 let strict: [SwiftSetting] = [
@@ -26,6 +26,10 @@ let package = Package(
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         .systemLibrary(name: "CGio", pkgConfig: "gio-unix-2.0", providers: [.apt(["libglib2.0-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Event sounds where the notification server plays none; at run time its PulseAudio backend
+        // (libcanberra-pulse, which PipeWire's pulse server also serves) and the sound theme.
+        .systemLibrary(name: "CCanberra", pkgConfig: "libcanberra",
+                       providers: [.apt(["libcanberra-dev", "libcanberra-pulse", "sound-theme-freedesktop"])]),
         .target(name: "DBus", dependencies: ["CDBus"], swiftSettings: strict),
         .target(name: "DBusGLib", dependencies: ["DBus", "CGio"], swiftSettings: strict),
         .target(name: "TrainBellCore", swiftSettings: strict),
@@ -37,7 +41,7 @@ let package = Package(
         .target(
             name: "TrainBellDaemon",
             dependencies: [
-                "DBus", "DBusGLib", "CGio", "CSQLite", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
+                "DBus", "DBusGLib", "CGio", "CSQLite", "CCanberra", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],

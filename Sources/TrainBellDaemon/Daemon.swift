@@ -64,6 +64,7 @@ public final class Daemon {
     private let stalls: StallDetector
     private let launcher: LauncherPresenter
     private let actions: ActionRunner
+    private let sounds: SoundPlayer
     private let interface: BusInterface
     private let janitor: MemoryJanitor
     private let peerSocket: PeerSocket
@@ -125,6 +126,7 @@ public final class Daemon {
         actions = ActionRunner(connection: connection, history: history, notifier: notifier,
                                stateDirectory: options.stateDirectory, detailsCommand: configuration.detailsCommand,
                                retryCommand: configuration.retryCommand, log: log)
+        sounds = SoundPlayer(loop: loop, log: log)
         let callerApps = CallerApps(connection: connection, resolver: AppIDResolver(
             desktopFiles: DesktopFileIndex(environment: ProcessEnvironment.current.variables)))
         interface = BusInterface(connection: connection, registry: registry, notifier: notifier, launcher: launcher,
@@ -174,9 +176,12 @@ public final class Daemon {
 
     /// Who tells whom: every callback between components is set here, and only here.
     private func connect() {
-        let (interface, notifier, doNotDisturb, launcher, metrics) = (interface, notifier, doNotDisturb, launcher, metrics)
+        let (interface, notifier, doNotDisturb, launcher, metrics, sounds) = (interface, notifier, doNotDisturb, launcher, metrics, sounds)
         let configuration = interface.configuration
         notifier.policy.sendsDigest = configuration.sendsDigest
+        notifier.soundFallback = configuration.soundFallback
+        notifier.onSound = { [unowned sounds] sound, id in sounds.play(sound, notificationID: id) }
+        actions.onClosed = { [unowned sounds] id, reason in sounds.closed(notificationID: id, reason: reason) }
         notifier.policy.templates = configuration.composer.templates
         notifier.onRecord = { [unowned interface] in interface.emitNotification($0) }
         notifier.beforeDecision = { [unowned doNotDisturb] in doNotDisturb.refresh() }
@@ -257,6 +262,7 @@ public final class Daemon {
             notifier.collapser = ErrorCollapser(window: fresh.errorCollapseWindow)
             notifier.policy.sendsDigest = fresh.sendsDigest
             notifier.policy.templates = fresh.composer.templates
+            notifier.soundFallback = fresh.soundFallback
             launcher.settings = fresh.launcherSettings
             actions.detailsCommand = fresh.detailsCommand
             actions.retryCommand = fresh.retryCommand

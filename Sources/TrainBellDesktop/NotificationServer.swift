@@ -21,6 +21,8 @@ public struct NotificationServer: Hashable, Sendable {
 
     public var hasBodyMarkup: Bool { capabilities.contains("body-markup") }
     public var hasActions: Bool { capabilities.contains("actions") }
+    /// The server plays `sound-name` / `sound-file` itself (GNOME Shell, xfce4-notifyd ≥ 0.7).
+    public var playsSound: Bool { capabilities.contains("sound") }
 }
 
 extension NotificationServer {

@@ -20,6 +20,8 @@ import Testing
         var sendAnswers: [DeliveryQueue.SendToken: UInt32] = [:]
         var held = 0
         var refused = 0
+        /// The sounds trainbelld was told to play, with the bubble's server id.
+        var sounds: [(sound: SoundCue, id: UInt32)] = []
         /// Server id → job, for every bubble a server took (this generation or an earlier one).
         var bubbleJobs: [UInt32: String] = [:]
 
@@ -41,6 +43,7 @@ import Testing
                 case .held: held += 1
                 case .answerSend(let token, let id): sendAnswers[token] = id
                 case .refused: refused += 1
+                case .playSound(let sound, let id): sounds.append((sound, id))
                 }
             }
         }

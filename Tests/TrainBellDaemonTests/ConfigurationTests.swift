@@ -76,6 +76,7 @@ import TrainBellCore
         completion=
         error=bell
         warning=dialog-warning
+        play=server
         [urgency]
         oom_error=normal
         My_Custom_Error=HIGH
@@ -124,6 +125,7 @@ import TrainBellCore
 
         #expect(
             configuration.composer.soundNames == [.progress: "message", .error: "bell", .warning: "dialog-warning"])
+        #expect(configuration.soundFallback == SoundFallback(isEnabled: false))
         let classifier = configuration.composer.errorClassifier
         #expect(classifier.urgency(forErrorType: "oom_error") == .normal)
         #expect(classifier.urgency(forErrorType: "my_custom_error") == .high)
@@ -279,9 +281,19 @@ import TrainBellCore
                 + "accepted: an error type such as oom_error or my_custom_error (letters, digits, '-', '_', '.')"
         ),
         (
-            "[sounds]\nerror=/usr/share/sounds/bell.oga", 2,
-            "[sounds] error: \"/usr/share/sounds/bell.oga\" is not a sound name; accepted: a freedesktop sound-theme "
-                + "name such as complete or dialog-error (letters, digits, '-', '_', '.'), or empty for no sound"
+            "[sounds]\nerror=bell 2", 2,
+            "[sounds] error: \"bell 2\" is not a sound; accepted: a sound-theme name such as complete or dialog-error "
+                + "(letters, digits, '-', '_', '.'), the absolute path of a sound file such as "
+                + "/usr/share/sounds/freedesktop/stereo/bell.oga, or empty for no sound"
+        ),
+        (
+            "[sounds]\ncompletion=/usr/share/sounds/", 2,
+            "[sounds] completion: \"/usr/share/sounds/\" is not a sound; accepted: " + ConfigurationValue.acceptedSounds
+        ),
+        (
+            "[sounds]\nplay=always", 2,
+            "[sounds] play: \"always\" is not who plays sounds; accepted: auto (the notification server where it can, "
+                + "else trainbelld) or server (the notification server only)"
         ),
         (
             "[launcher]\nmax-updates-per-second=0", 2,
@@ -438,6 +450,20 @@ import TrainBellCore
             ])
         #expect(configuration.sendsDigest)
         #expect(configuration.milestones == .standard)
+    }
+
+    /// A sound may be a file: read as written; one that cannot be read (yet) is a warning, not an error.
+    @Test func aSoundMayBeAFileAndAnUnreadableOneIsAWarning() throws {
+        let configuration = try Self.parse(
+            "[sounds]\ncompletion=/usr/share/sounds/freedesktop/stereo/bell.oga\nerror=/nonexistent/alarm.wav\n")
+        #expect(configuration.composer.soundNames[.completion] == "/usr/share/sounds/freedesktop/stereo/bell.oga")
+        #expect(configuration.composer.soundNames[.error] == "/nonexistent/alarm.wav")
+        #expect(configuration.soundFallback == SoundFallback(isEnabled: true))
+        #expect(
+            configuration.warnings == [
+                "\(Self.source):3: [sounds] error: cannot read /nonexistent/alarm.wav (yet): where trainbelld plays "
+                    + "the sound itself, it is silent until the file can be read"
+            ])
     }
 
     @Test func translatedKeysAreUnknownKeys() throws {

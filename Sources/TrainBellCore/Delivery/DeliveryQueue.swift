@@ -20,9 +20,12 @@ public struct DeliveryQueue: Sendable {
     public struct Server: Sendable, Hashable {
         public var hasBodyMarkup: Bool
         public var quirks: NotificationServerQuirks
-        public init(hasBodyMarkup: Bool, quirks: NotificationServerQuirks = .init()) {
+        /// The server plays the sounds it is asked for (the `sound` capability): trainbelld plays none.
+        public var playsSound: Bool
+        public init(hasBodyMarkup: Bool, quirks: NotificationServerQuirks = .init(), playsSound: Bool = false) {
             self.hasBodyMarkup = hasBodyMarkup
             self.quirks = quirks
+            self.playsSound = playsSound
         }
     }
 
@@ -61,6 +64,8 @@ public struct DeliveryQueue: Sendable {
         case answerSend(SendToken, serverID: UInt32)
         /// The server did not take a notification of this job (for the log).
         case refused(jobID: String, reason: String)
+        /// The server showed bubble `notificationID` and plays no sound: play this one (``SoundFallback``).
+        case playSound(SoundCue, notificationID: UInt32)
     }
 
     /// A notification decided and not yet accepted: its record (the delivery decided, no id yet).
@@ -106,6 +111,8 @@ public struct DeliveryQueue: Sendable {
         var retry: Waiting?
         var generation: Int
         var send: (sender: String?, token: SendToken)?
+        /// What trainbelld plays once the server took it.
+        var sound: SoundCue?
     }
 
     /// A job's progress request waiting for the answer about the one before it.
@@ -131,6 +138,8 @@ public struct DeliveryQueue: Sendable {
     public var collapser: ErrorCollapser
     /// Do Not Disturb as policy: what is held back, and the digest when a period ends.
     public var policy = DoNotDisturbPolicy()
+    /// Which sounds trainbelld plays itself, where the server plays none.
+    public var soundFallback = SoundFallback()
     /// The notification server on the bus, nil while there is none.
     public private(set) var server: Server?
 
@@ -266,8 +275,9 @@ public struct DeliveryQueue: Sendable {
         let ticket = Ticket(value: nextTicket)
         nextTicket &+= 1
         if inPlace { inFlight.insert(record.jobID) }
+        let sound = soundFallback.cue(for: request, delivery: delivery, serverPlaysSound: server?.playsSound ?? true)
         sent[ticket] = Sent(record: record, delivery: delivery, inPlace: inPlace, collapseKey: collapseKey,
-                            retry: retry, generation: generation, send: send)
+                            retry: retry, generation: generation, send: send, sound: sound)
         return [.notify(ticket, request)]
     }
 
@@ -303,6 +313,8 @@ public struct DeliveryQueue: Sendable {
         }
         var effects: [Effect] = [.recordDelivery(record)]
         if let send = call.send { effects.append(.answerSend(send.token, serverID: serverID)) }
+        // The bubble is up (on this server): its sound, where the server plays none.
+        if current, let sound = call.sound { effects.append(.playSound(sound, notificationID: serverID)) }
         return effects + next(after: call, current: current)
     }
 

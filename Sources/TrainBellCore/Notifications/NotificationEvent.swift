@@ -14,7 +14,8 @@ public struct NotificationEvent: Sendable, Hashable, Codable {
     /// Whether a sound should play.
     public var sound: Bool
     /// The freedesktop sound-theme name to play (e.g. `complete`,
-    /// `dialog-error`), when `sound` is on and a name is configured.
+    /// `dialog-error`) or the absolute path of a sound file, when `sound`
+    /// is on and one is configured (``SoundCue/init(configured:)``).
     public var soundName: String?
     /// The buttons, in order.
     public var actions: [NotificationAction]

@@ -34,8 +34,8 @@ public struct NotificationRequestBuilder: Sendable, Hashable {
             ("category", .string(event.type.category)),
         ]
         if let appID, !appID.isEmpty { hints.append(("desktop-entry", .string(Self.desktopEntry(appID)))) }
-        if event.sound, let sound = event.soundName, !sound.isEmpty {
-            hints.append(("sound-name", .string(sound)))
+        if event.sound, let sound = event.soundName.flatMap(SoundCue.init(configured:)) {
+            hints.append(sound.hint)
         } else {
             hints.append(("suppress-sound", .boolean(true)))
         }

@@ -20,6 +20,8 @@ final class ActionRunner {
     var retryCommand: ActionCommand?
     /// Emits one of trainbell's root signals (`ActionInvoked`, or a relayed one to `destination`).
     var emit: ((_ member: MemberName, _ arguments: [DBusValue], _ destination: String?) -> Void)?
+    /// Told of every bubble the server closed, with its reason (`NotificationClosed`).
+    var onClosed: ((_ serverID: UInt32, _ reason: UInt32) -> Void)?
 
     init(connection: Connection, history: HistoryStore, notifier: Notifier, stateDirectory: String,
          detailsCommand: ActionCommand, retryCommand: ActionCommand?, log: Logger) {
@@ -59,6 +61,7 @@ final class ActionRunner {
             emit?("NotificationClosed", [.uint32(serverID), .uint32(reason)], sender)
         }
         notifier.closed(serverID)
+        onClosed?(serverID, reason)
     }
 
     /// Writes the full text to `details/<record>.txt` and opens it with the configured command, else

@@ -55,12 +55,18 @@ extension Configuration {
         #digest-title=While you were away
 
         [sounds]
-        # A freedesktop sound-theme name per kind of notification (such as
-        # complete, dialog-error, message-new-instant); empty for silence.
+        # A sound per kind of notification: a sound-theme name (such as
+        # complete, dialog-error, message-new-instant; from the desktop's sound
+        # theme, else freedesktop's), the absolute path of a sound file, or
+        # empty for silence.
         #progress=
         #completion=complete
         #error=dialog-error
         #warning=
+        # Who plays them: auto (the notification server where it can, as GNOME
+        # Shell does; trainbelld itself where it cannot, as on dunst or mako) or
+        # server (the notification server only: no sound on dunst or mako).
+        #play=auto
 
         [urgency]
         # Urgency of each error type: low, normal, high or critical. Lines here

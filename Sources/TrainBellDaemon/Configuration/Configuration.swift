@@ -12,6 +12,8 @@ struct Configuration: Sendable, Hashable {
     var milestones = MilestoneSet.standard
     /// Templates, the error-type → urgency table and the sound of each type.
     var composer = EventComposer.standard
+    /// Who plays the sounds (`[sounds] play`): trainbelld too where the server cannot, or the server only.
+    var soundFallback = SoundFallback()
 
     // MARK: [notifications]
 

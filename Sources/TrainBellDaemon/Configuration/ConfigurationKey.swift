@@ -1,3 +1,4 @@
+import Glibc
 import TrainBellCore
 
 /// A key of the configuration file: its group and name, how its value is
@@ -207,10 +208,19 @@ struct ConfigurationKey: Sendable {
 
     private static let soundKeys: [ConfigurationKey] = soundTypes.map { type in
         ConfigurationKey("sounds", type.rawValue) { value, configuration throws(ValidationError) in
-            configuration.composer.soundNames[type] = try ConfigurationValue.soundName(value)
+            let sound = try ConfigurationValue.soundName(value)
+            configuration.composer.soundNames[type] = sound
+            if let sound, sound.hasPrefix("/"), access(sound, R_OK) != 0 {
+                return ["cannot read \(sound) (yet): where trainbelld plays the sound itself, it is silent until the file can be read"]
+            }
             return []
         }
-    }
+    } + [
+        ConfigurationKey("sounds", "play") { value, configuration throws(ValidationError) in
+            configuration.soundFallback = try ConfigurationValue.soundPlayer(value)
+            return []
+        }
+    ]
 
     /// `[urgency] error_type=urgency`: an entry of the error table.
     private static func urgencyKey(_ name: String) -> ConfigurationKey {

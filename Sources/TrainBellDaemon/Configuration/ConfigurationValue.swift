@@ -76,13 +76,34 @@ enum ConfigurationValue {
         return String(trimmed)
     }
 
-    /// A freedesktop sound-theme name (`complete`, `dialog-error`), or nil
-    /// for silence.
+    /// What `[sounds]` accepts per type, for error messages.
+    static let acceptedSounds = "a sound-theme name such as complete or dialog-error (letters, digits, '-', '_', '.'), "
+        + "the absolute path of a sound file such as /usr/share/sounds/freedesktop/stereo/bell.oga, or empty for no sound"
+
+    /// A sound-theme event id (`complete`, `dialog-error`), the absolute path
+    /// of a sound file, or nil for silence.
     static func soundName(_ text: String) throws(ValidationError) -> String? {
-        try name(
-            text, describedAs: "a sound name",
-            accepted: "a freedesktop sound-theme name such as complete or dialog-error "
-                + "(letters, digits, '-', '_', '.'), or empty for no sound")
+        let trimmed = text.trimmingWhitespace
+        guard trimmed.hasPrefix("/") else {
+            return try name(text, describedAs: "a sound", accepted: acceptedSounds)
+        }
+        guard trimmed.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7f }), !trimmed.hasSuffix("/") else {
+            throw ValidationError("\(ConfigurationFile.quoted(trimmed.unicodeScalars)) is not a sound; accepted: \(acceptedSounds)")
+        }
+        return String(trimmed)
+    }
+
+    /// `[sounds] play`: `auto` (trainbelld plays where the server cannot) or
+    /// `server` (only the notification server plays sounds).
+    static func soundPlayer(_ text: String) throws(ValidationError) -> SoundFallback {
+        switch text.trimmingWhitespace.lowercased() {
+        case "auto": return SoundFallback(isEnabled: true)
+        case "server": return SoundFallback(isEnabled: false)
+        default:
+            throw ValidationError(
+                "\(ConfigurationFile.quoted(text.trimmingWhitespace.unicodeScalars)) is not who plays sounds; accepted: "
+                    + "auto (the notification server where it can, else trainbelld) or server (the notification server only)")
+        }
     }
 
     /// A desktop entry id with or without `.desktop` (returned without),

@@ -25,6 +25,8 @@ final class Notifier {
     /// Called when a record was held back for the digest (a source without change signals must then
     /// be read again to notice the end of Do Not Disturb).
     var onHeld: (() -> Void)?
+    /// Called when the server showed a bubble and plays no sound: the sound to play for it.
+    var onSound: ((SoundCue, UInt32) -> Void)?
     /// The callers of `Send` waiting for the server's id.
     private var sendReplies: [DeliveryQueue.SendToken: (UInt32) -> Void] = [:]
     /// Reserved record ids whose append failed: announced as 0 (no record), as they name none.
@@ -52,6 +54,10 @@ final class Notifier {
     var policy: DoNotDisturbPolicy {
         get { queue.policy }
         set { queue.policy = newValue }
+    }
+    var soundFallback: SoundFallback {
+        get { queue.soundFallback }
+        set { queue.soundFallback = newValue }
     }
     var doNotDisturb: DoNotDisturbStatus { queue.doNotDisturb }
     /// Whether records are held back for the digest.
@@ -104,7 +110,8 @@ final class Notifier {
 
     /// A server appeared (or a new one replaced the old, or none is left).
     func serverChanged(_ server: NotificationServer?) {
-        execute(queue.serverChanged(server.map { DeliveryQueue.Server(hasBodyMarkup: $0.hasBodyMarkup, quirks: $0.quirks) }))
+        execute(queue.serverChanged(server.map { DeliveryQueue.Server(hasBodyMarkup: $0.hasBodyMarkup, quirks: $0.quirks,
+                                                                                playsSound: $0.playsSound) }))
     }
 
     /// Do Not Disturb changed; when a period that held something back ends, its digest goes out.
@@ -151,6 +158,8 @@ final class Notifier {
                 sendReplies.removeValue(forKey: token)?(serverID)
             case .refused(let jobID, let reason):
                 log.warning("the notification server did not take a notification of job \(jobID): \(reason)")
+            case .playSound(let sound, let notificationID):
+                onSound?(sound, notificationID)
             }
         }
     }

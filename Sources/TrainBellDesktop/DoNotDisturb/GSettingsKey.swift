@@ -33,6 +33,18 @@ final class GSettingsKey {
         return GSettingsKey(schema: schema, key: key, settings: settings)
     }
 
+    /// The value of the string `key` of `schema`, read once; nil when the schema is not installed or
+    /// has no string `key`.
+    static func string(schema: String, key: String) -> String? {
+        guard let found = installedSchema(schema, key: key, type: "s") else { return nil }
+        defer { g_settings_schema_unref(found) }
+        guard let settings = g_settings_new_full(found, nil, nil) else { return nil }
+        defer { g_object_unref(settings) }
+        guard let value = g_settings_get_string(settings, key) else { return nil }
+        defer { g_free(value) }
+        return String(cString: value)
+    }
+
     /// Whether `schema` is installed with a boolean `key`, without opening the settings backend.
     static func isInstalled(schema: String, key: String) -> Bool {
         guard let found = installedSchema(schema, booleanKey: key) else { return false }
@@ -42,6 +54,12 @@ final class GSettingsKey {
 
     /// The schema (a reference the caller releases), or nil when it is missing or its `key` is not a boolean.
     private static func installedSchema(_ id: String, booleanKey key: String) -> OpaquePointer? {
+        installedSchema(id, key: key, type: "b")
+    }
+
+    /// The schema (a reference the caller releases), or nil when it is missing or its `key` is not of
+    /// the GVariant `type`.
+    private static func installedSchema(_ id: String, key: String, type expected: String) -> OpaquePointer? {
         // nil when no schema at all is installed.
         guard let source = g_settings_schema_source_get_default(),
               let schema = g_settings_schema_source_lookup(source, id, 1) else { return nil }
@@ -56,7 +74,7 @@ final class GSettingsKey {
             return nil
         }
         defer { g_free(signature) }
-        guard String(cString: signature) == "b" else {
+        guard String(cString: signature) == expected else {
             g_settings_schema_unref(schema)
             return nil
         }

@@ -33,11 +33,11 @@ APPLICATIONSDIR   ?= $(DATADIR)/applications
 DESKTOP_PACKAGES := mako-notifier sway sway-notification-center gnome-shell gjs plank x11-utils imagemagick
 # grim photographs the headless sway's output: what mako and swaync drew (the value hint's bar).
 DESKTOP_PACKAGES += grim
-BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev
+BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev libmosquitto-dev
 TEST_PACKAGES  := python3 python3-venv dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
                   xfconf libxfconf-0-3 \
-                  systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev openssh-server openssh-client \
+                  systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev openssh-server openssh-client mosquitto mosquitto-clients openssl \
                   $(DESKTOP_PACKAGES)
 # make bench-install compiles a minimal C libdbus service and its clients, and counts system calls.
 BENCH_PACKAGES := gcc libc6-dev strace valgrind

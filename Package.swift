@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         .systemLibrary(name: "CGio", pkgConfig: "gio-unix-2.0", providers: [.apt(["libglib2.0-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // libmosquitto, for trainbelld's link to an MQTT broker ([remote] broker).
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .target(name: "DBus", dependencies: ["CDBus"], swiftSettings: strict),
         .target(name: "DBusGLib", dependencies: ["DBus", "CGio"], swiftSettings: strict),
         .target(name: "TrainBellCore", swiftSettings: strict),
@@ -37,7 +39,7 @@ let package = Package(
         .target(
             name: "TrainBellDaemon",
             dependencies: [
-                "DBus", "DBusGLib", "CGio", "CSQLite", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
+                "DBus", "DBusGLib", "CGio", "CSQLite", "CMosquitto", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],

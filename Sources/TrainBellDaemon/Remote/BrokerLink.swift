@@ -145,7 +145,15 @@ final class BrokerLink {
     /// Disconnects (at shutdown or before a new broker).
     func stop() {
         finishCatchUp(force: true)
-        if let handle { mosquitto_disconnect(handle.pointer) ; flushWrites() }
+        // The disconnect callback that follows is ours, not a loss to recover from.
+        let stopping = handle
+        handle = nil
+        if let stopping {
+            mosquitto_disconnect(stopping.pointer)
+            for _ in 0..<10 where mosquitto_want_write(stopping.pointer) {
+                if mosquitto_loop_write(stopping.pointer, 1) != MOSQ_ERR_SUCCESS.rawValue { break }
+            }
+        }
         for source in [readWatch, writeWatch, miscTimer, retryTimer, catchUpTimer] { source?.cancel() }
         (readWatch, writeWatch, miscTimer, retryTimer, catchUpTimer) = (nil, nil, nil, nil, nil)
         handle = nil
@@ -206,13 +214,6 @@ final class BrokerLink {
         } else if !wants, let watch = writeWatch {
             watch.cancel()
             writeWatch = nil
-        }
-    }
-
-    private func flushWrites() {
-        guard let handle else { return }
-        for _ in 0..<10 where mosquitto_want_write(handle.pointer) {
-            if mosquitto_loop_write(handle.pointer, 1) != MOSQ_ERR_SUCCESS.rawValue { break }
         }
     }
 

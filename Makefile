@@ -38,11 +38,11 @@ DESKTOP_PACKAGES += grim
 SOUND_PACKAGES := pulseaudio pulseaudio-utils sox
 # libcanberra plays event sounds where the notification server cannot (dunst, mako); trainbelld links
 # it, and at run time needs its PulseAudio backend (also what PipeWire serves) and the freedesktop theme.
-BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev libcanberra-dev libcanberra-pulse sound-theme-freedesktop
+BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev libcanberra-dev libcanberra-pulse sound-theme-freedesktop libmosquitto-dev
 TEST_PACKAGES  := python3 python3-venv dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
                   xfconf libxfconf-0-3 \
-                  systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev openssh-server openssh-client \
+                  systemd mandoc desktop-file-utils gcc libc6-dev libseccomp-dev openssh-server openssh-client mosquitto mosquitto-clients openssl \
                   $(DESKTOP_PACKAGES) $(SOUND_PACKAGES)
 # make bench-install compiles a minimal C libdbus service and its clients, and counts system calls.
 BENCH_PACKAGES := gcc libc6-dev strace valgrind

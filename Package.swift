@@ -30,6 +30,8 @@ let package = Package(
         // (libcanberra-pulse, which PipeWire's pulse server also serves) and the sound theme.
         .systemLibrary(name: "CCanberra", pkgConfig: "libcanberra",
                        providers: [.apt(["libcanberra-dev", "libcanberra-pulse", "sound-theme-freedesktop"])]),
+        // libmosquitto, for trainbelld's link to an MQTT broker ([remote] broker).
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .target(name: "DBus", dependencies: ["CDBus"], swiftSettings: strict),
         .target(name: "DBusGLib", dependencies: ["DBus", "CGio"], swiftSettings: strict),
         .target(name: "TrainBellCore", swiftSettings: strict),
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "TrainBellDaemon",
             dependencies: [
-                "DBus", "DBusGLib", "CGio", "CSQLite", "CCanberra", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
+                "DBus", "DBusGLib", "CGio", "CSQLite", "CCanberra", "CMosquitto", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],

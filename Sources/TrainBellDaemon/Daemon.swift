@@ -68,6 +68,7 @@ public final class Daemon {
     private let interface: BusInterface
     private let janitor: MemoryJanitor
     private let peerSocket: PeerSocket
+    private let broker: BrokerLink
     private let lifecycle = Lifecycle()
 
     public init(options: Options, loop: MainLoop = .default, log: Logger) throws(Failure) {
@@ -134,6 +135,7 @@ public final class Daemon {
                                  metrics: metrics, stalls: stalls, notifications: notifications, historyPager: historyPager, historyState: historyState,
                                  configuration: configuration, log: log)
         peerSocket = PeerSocket(connection: connection, loop: loop, log: log)
+        broker = BrokerLink(loop: loop, log: log)
     }
 
     /// Connects the components, exports the objects, then asks for the name (calls arriving during
@@ -165,6 +167,8 @@ public final class Daemon {
         try requestName()
         // Once the name is ours: the socket is this daemon's alone.
         peerSocket.start(runtimeDirectory: getenv("XDG_RUNTIME_DIR").map { String(cString: $0) })
+        // After the name and the restored jobs: the broker's backlog finds them.
+        broker.start(interface.configuration.remote)
         prune()
         // Retention is applied once a day while running, and at every start.
         lifecycle.pruneTimer = loop.addTimeout(seconds: 86_400) { [weak self] in
@@ -201,6 +205,13 @@ public final class Daemon {
         launcher.onPlasmaCancel = { [unowned interface] job in interface.emit("ActionInvoked", [.string(job), .string("cancel")]) }
         actions.emit = { [unowned interface] member, arguments, destination in interface.emit(member, arguments, to: destination) }
         interface.reload = { [unowned self] in self.reload() }
+        let broker = broker
+        interface.remoteStatus = { [unowned broker] in (broker.state.rawValue, broker.summary, broker.refusedCount) }
+        broker.onState = { [unowned interface] in interface.changed(["RemoteState", "RemoteStatus"]) }
+        broker.onEvent = { [unowned interface] event, away in interface.remoteEvent(event, away: away) }
+        broker.onAwayDigest = { [unowned interface] digest in interface.awayDigest(digest) }
+        actions.remoteJob = { [unowned interface] job in interface.remoteJob(job) }
+        actions.publishAction = { [unowned broker] action in broker.publish(action) }
         notifications.onServerChange = { [weak self] server in self?.serverChanged(server) }
         connection.afterDispatch = { [unowned janitor] in janitor.noteActivity() }
         connection.onDisconnect = { [weak self] in
@@ -243,6 +254,7 @@ public final class Daemon {
         registry.saveUnsaved()
         metrics.saveUnsaved()
         peerSocket.stop()
+        broker.stop()
         connection.flush()
         loop.quit()
     }
@@ -267,6 +279,7 @@ public final class Daemon {
             actions.detailsCommand = fresh.detailsCommand
             actions.retryCommand = fresh.retryCommand
             doNotDisturb.quietHours = fresh.quietHours
+            broker.start(fresh.remote)
             for warning in fresh.warnings { log.warning("\(warning)") }
             log.info("configuration reloaded from \(options.configPath)")
             return .success(())

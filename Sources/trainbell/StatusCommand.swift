@@ -39,6 +39,11 @@ struct StatusCommand: ParsableCommand {
             print("  notification server: \(server.isEmpty ? "none — notifications are recorded; errors and completions wait for one" : server)")
             print("  do not disturb:      \(dnd ? "on" : "off") (source: \(props["DoNotDisturbSource"]?.stringValue ?? "none"))")
             print("  running jobs:        \(props["ActiveJobs"]?.integerValue ?? 0)")
+            // Said only when a broker is configured (an older daemon has no such property).
+            if let remote = props["RemoteStatus"]?.stringValue, remote != "off" {
+                let refused = props["RemoteRefused"].flatMap { UInt64(dbusValue: $0) } ?? 0
+                print("  broker:              \(remote)\(refused > 0 ? " (\(refused) messages refused)" : "")")
+            }
             // Said only when the history is degraded (an older daemon has no such property).
             if let history = props["HistoryState"]?.stringValue, history != "ok" {
                 print("  history:             \(history)")

@@ -14,7 +14,7 @@ import TrainBellCore
     @Test func deliveryRawValuesAreTheRecordValues() {
         #expect(
             Delivery.allCases.map(\.rawValue) == [
-                "shown", "held-by-server", "sent-during-dnd", "suppressed-dnd", "rate-limited", "no-server", "queued",
+                "shown", "held-by-server", "sent-during-dnd", "suppressed-dnd", "rate-limited", "no-server", "queued", "away-digest",
             ])
     }
 

@@ -17,4 +17,7 @@ public enum Delivery: String, Sendable, Hashable, Codable, CaseIterable {
     case noServer = "no-server"
     /// Waiting to be sent when a notification server appears.
     case queued
+    /// Came through a broker in the backlog it kept while the desktop was away: not sent on its own,
+    /// summarized by the one "While you were away" digest.
+    case awayDigest = "away-digest"
 }

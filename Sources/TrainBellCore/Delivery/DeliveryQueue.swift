@@ -181,7 +181,13 @@ public struct DeliveryQueue: Sendable {
     /// error shown within the window, held for Do Not Disturb, queued or dropped without a server, or
     /// sent. Hand the record back, with the id the history gave it, to ``accept(_:recordID:)``.
     public mutating func decide(_ event: NotificationEvent, jobID: String, appID: String?, icon: String?,
-                                now: Int64) -> Decided {
+                                now: Int64, awayDigest: Bool = false) -> Decided {
+        // The broker's backlog: recorded, summarized by one digest, never sent on its own.
+        if awayDigest {
+            return Decided(record: Self.record(jobID, event, now, .awayDigest),
+                           route: .event(Decision(delivery: .awayDigest, sendNow: false, queue: false), appID: appID, icon: icon,
+                                         repeatCount: 1, collapseKey: nil))
+        }
         var collapseKey: ErrorCollapser.Key?
         if event.type == .error {
             let key = ErrorCollapser.Key(jobID: jobID, errorType: event.errorType ?? "", message: event.message)

@@ -18,6 +18,11 @@ final class ActionRunner {
     /// The configured commands.
     var detailsCommand: ActionCommand
     var retryCommand: ActionCommand?
+    /// Where a job runs when it is remote (its host and its id there), else nil: its clicks go back
+    /// to the publisher, and no command runs for it.
+    var remoteJob: ((_ jobID: String) -> (host: String, job: String)?)?
+    /// Publishes a click on a remote job (the broker link).
+    var publishAction: ((RemoteAction) -> Void)?
     /// Emits one of trainbell's root signals (`ActionInvoked`, or a relayed one to `destination`).
     var emit: ((_ member: MemberName, _ arguments: [DBusValue], _ destination: String?) -> Void)?
     /// Told of every bubble the server closed, with its reason (`NotificationClosed`).
@@ -46,7 +51,17 @@ final class ActionRunner {
         if let sender = origin.sender {
             emit?("NotificationActionInvoked", [.uint32(serverID), .string(key)], sender)
         }
-        if origin.recordID != 0, let record = try? history.record(id: origin.recordID), record.event.type == .error {
+        if let remote = remoteJob?(origin.jobID) {
+            // A remote job: Retry runs nothing here; the click goes back to the host. Details shows
+            // the text trainbell received.
+            if RemoteAction.names.contains(key) {
+                publishAction?(RemoteAction(host: remote.host, job: remote.job, action: key, time: Double(Clock.now()) / 1e6))
+            }
+            if key == "details" || key == "default", origin.recordID != 0, let record = try? history.record(id: origin.recordID),
+               record.event.type == .error {
+                openDetails(of: record)
+            }
+        } else if origin.recordID != 0, let record = try? history.record(id: origin.recordID), record.event.type == .error {
             switch key {
             case "details", "default": openDetails(of: record)
             case "retry": runRetry(jobID: origin.jobID)

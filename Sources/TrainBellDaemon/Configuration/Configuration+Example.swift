@@ -158,5 +158,23 @@ extension Configuration {
         #loss-jump-factor=3
         #loss-jump-window=20
 
+        [remote]
+        # Remote trainings through an MQTT broker (README "Through an MQTT broker"):
+        # trainbelld keeps a session there (QoS 1), so what gpu hosts publish while
+        # the desktop is away waits for it and comes as one digest. mqtts:// is TLS
+        # (port 8883 by default); plain mqtt:// only to the loopback unless
+        # insecure=true. The path is the topic base. No password in the URL: the
+        # first line of password-file, else the systemd credential
+        # trainbell-mqtt-password. ca-file: the authorities for TLS (default: the
+        # system's). client-id: the session's name at the broker (default
+        # trainbelld-USER-HOST). keep-alive: seconds between pings while idle.
+        # e.g. broker=mqtts://alice@broker.example:8883/trainbell/alice
+        #broker=
+        #password-file=
+        #ca-file=
+        #insecure=false
+        #client-id=
+        #keep-alive=60
+
         """#
 }

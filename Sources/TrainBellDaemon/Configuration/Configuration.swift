@@ -62,6 +62,11 @@ struct Configuration: Sendable, Hashable {
     /// `ActionInvoked`).
     var retryCommand: ActionCommand?
 
+    // MARK: [remote]
+
+    /// The MQTT broker trainbelld follows, and how it logs in.
+    var remote = BrokerSettings()
+
     // MARK: [history]
 
     /// The most notification records kept; nil for no limit.

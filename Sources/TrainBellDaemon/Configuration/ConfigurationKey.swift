@@ -40,6 +40,7 @@ struct ConfigurationKey: Sendable {
     /// The groups, in the order of the example file.
     static let groups = [
         "milestones", "templates", "sounds", "urgency", "notifications", "dnd", "launcher", "actions", "history", "progress", "metrics",
+        "remote",
     ]
 
     /// The key `name` of `group`, or nil when trainbell does not know it.
@@ -171,6 +172,40 @@ struct ConfigurationKey: Sendable {
             },
             ConfigurationKey("metrics", "loss-jump-window") { value, configuration throws(ValidationError) in
                 configuration.lossJumpWindow = try ConfigurationValue.wholeNumber(value, in: LossWatch.minimumHistory...1_000)
+                return []
+            },
+            ConfigurationKey("remote", "broker") { value, configuration throws(ValidationError) in
+                let text = String(value.trimmingWhitespace)
+                // The syntax now; plain mqtt:// to another host is refused when the link starts,
+                // unless insecure (which may come later in the file).
+                if !text.isEmpty { _ = try BrokerURL(parsing: text, insecure: true) }
+                configuration.remote.broker = text.isEmpty ? nil : text
+                return []
+            },
+            ConfigurationKey("remote", "insecure") { value, configuration throws(ValidationError) in
+                configuration.remote.insecure = try ConfigurationValue.boolean(value)
+                return []
+            },
+            ConfigurationKey("remote", "password-file") { value, configuration throws(ValidationError) in
+                let text = String(value.trimmingWhitespace)
+                configuration.remote.passwordFile = text.isEmpty ? nil : text
+                return []
+            },
+            ConfigurationKey("remote", "ca-file") { value, configuration throws(ValidationError) in
+                let text = String(value.trimmingWhitespace)
+                configuration.remote.caFile = text.isEmpty ? nil : text
+                return []
+            },
+            ConfigurationKey("remote", "client-id") { value, configuration throws(ValidationError) in
+                let text = String(value.trimmingWhitespace)
+                guard text.utf8.count <= 64, !text.contains(where: { $0 == "+" || $0 == "#" || $0 == "/" }) else {
+                    throw ValidationError("'\(text)' is not a client id; accepted: at most 64 bytes without '+', '#' or '/'")
+                }
+                configuration.remote.clientID = text.isEmpty ? nil : text
+                return []
+            },
+            ConfigurationKey("remote", "keep-alive") { value, configuration throws(ValidationError) in
+                configuration.remote.keepAlive = try ConfigurationValue.wholeNumber(value, in: 5...3_600)
                 return []
             },
         ]

@@ -32,6 +32,8 @@ final class BusInterface {
     let log: Logger
     /// The configuration the methods apply (milestones, templates, the default app…).
     var configuration: Configuration
+    /// The link to an MQTT broker as the properties show it: its state, a sentence, what it refused.
+    var remoteStatus: (() -> (state: String, summary: String, refused: UInt64))?
     /// `Reload`: the daemon reads the configuration again.
     var reload: (() -> Result<Void, TrainBellError>)?
     private(set) var root: ExportedObject!
@@ -178,6 +180,18 @@ final class BusInterface {
             Property("HistoryState", .string, emitsChange: .const,
                      documentation: "How the history is kept: \"ok\", \"recovered: moved the corrupt file to …\", or \"in-memory: …\" (the file cannot be used; everything is still delivered).") { [unowned self] in
                 .string(self.historyState.description)
+            },
+            Property("RemoteState", .string,
+                     documentation: "The link to an MQTT broker ([remote] broker): \"off\" (none configured), \"connecting\", \"connected\", \"waiting\" (lost or refused; trying again with backoff).") { [unowned self] in
+                .string(self.remoteStatus?().state ?? "off")
+            },
+            Property("RemoteStatus", .string,
+                     documentation: "The link to the broker in a sentence: \"connected to mqtts://alice@broker:8883/trainbell/alice\", \"waiting to reconnect to …: connection refused\".") { [unowned self] in
+                .string(self.remoteStatus?().summary ?? "off")
+            },
+            Property("RemoteRefused", .uint64,
+                     documentation: "Messages from the broker refused so far (malformed, wrong schema version, too large, unknown event, duplicate), each logged (rate-limited).") { [unowned self] in
+                .uint64(self.remoteStatus?().refused ?? 0)
             },
         ], signals: [
             SignalDeclaration("NotificationEmitted", [Argument("job_id", .string), Argument("notification", options)],

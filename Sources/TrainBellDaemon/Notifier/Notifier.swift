@@ -66,13 +66,18 @@ final class Notifier {
     /// Where the bubble with server id `id` came from.
     func origin(of id: UInt32) -> DeliveryQueue.Origin? { queue.origin(of: id) }
 
+    /// While true (set around the handling of one event of a broker's backlog): events are recorded
+    /// `away-digest`, for the one digest that summarizes the backlog, and not sent on their own.
+    var holdsForAwayDigest = false
+
     /// Decides, records and (when the policy says so) sends `event` of `job`. Returns the record
     /// (id 0 when the history could not keep it: the notification goes out all the same).
     @discardableResult
     func deliver(_ event: NotificationEvent, jobID: JobID?, appID: String?, icon: String?, now: Int64) -> NotificationRecord {
         beforeDecision?()
         // The queue and the history name no job with the empty id.
-        let decided = queue.decide(event, jobID: jobID?.rawValue ?? "", appID: appID, icon: icon, now: now)
+        let decided = queue.decide(event, jobID: jobID?.rawValue ?? "", appID: appID, icon: icon, now: now,
+                                   awayDigest: holdsForAwayDigest && jobID != nil)
         return carryOut(decided)
     }
 

@@ -27,6 +27,9 @@ final class ReportSender: @unchecked Sendable {
     private struct Shared {
         var queue = RunReportQueue()
         var finishing = false
+        /// Whether the sender thread found nothing to send and no call in flight: only then does a
+        /// push wake it (while a call is in flight, its answer makes it take the next report).
+        var senderIdle = false
     }
 
     private let shared = Mutex(Shared())
@@ -73,8 +76,12 @@ final class ReportSender: @unchecked Sendable {
 
     /// Queues `report` (from the output pump: never waits on the daemon).
     func push(_ report: RunReport) {
-        shared.withLock { $0.queue.push(report) }
-        loop.invoke { [self] in sendNext() }
+        let wake = shared.withLock { state -> Bool in
+            state.queue.push(report)
+            defer { state.senderIdle = false }
+            return state.senderIdle
+        }
+        if wake { loop.invoke { [self] in sendNext() } }
     }
 
     /// Waits at most ``finalTimeout`` for trainbelld to answer what is queued, then hands what is left
@@ -110,13 +117,18 @@ final class ReportSender: @unchecked Sendable {
                                  member: "Ping", timeout: Self.callTimeout) { [self] result in answered(result) }
         } catch {
             turnOff("cannot reach the session bus: \(error.message)")
+            sendNext()  // drops what was queued meanwhile, and waits idle for the next push
         }
         loop.run()
     }
 
     private func sendNext() {
         guard !inFlight else { return }
-        guard let report = shared.withLock({ $0.queue.pop() }) else {
+        guard let report = shared.withLock({ state -> RunReport? in
+            let report = state.queue.pop()
+            if report == nil { state.senderIdle = true }
+            return report
+        }) else {
             if shared.withLock({ $0.finishing }) { signal(Self.idle) }
             return
         }

@@ -98,7 +98,8 @@ struct RunCommand: ParsableCommand {
         // One recognizer per stream: a traceback on stderr must not be cut by a bar on stdout.
         var outputRecognizer = TrainingOutputRecognizer()
         var errorRecognizer = TrainingOutputRecognizer()
-        let status = runner.pump(grace: grace, tickMilliseconds: 250, observe: { stream, chunk in
+        // The output is read on a thread of its own: the pump only reads and writes.
+        let watcher = OutputWatcher(read: { stream, chunk in
             // What the command said on the link before this output was written is read first.
             link?.refresh()
             let observations = stream == .error ? errorRecognizer.feed(chunk) : outputRecognizer.feed(chunk)
@@ -108,6 +109,11 @@ struct RunCommand: ParsableCommand {
             link?.refresh()
             reporter.flushProgress()
         })
+        watcher.start()
+        let status = runner.pump(grace: grace, tickMilliseconds: 250, observe: { stream, chunk in
+            watcher.submit(stream, chunk)
+        }, tick: {})
+        watcher.finish()
         link?.refresh()
         for observation in outputRecognizer.finish() + errorRecognizer.finish() { reporter.observe(observation) }
 

@@ -76,14 +76,14 @@ import Testing
             let phrase = phrases[index].enumerated().map { offset, byte in
                 (0x61...0x7A).contains(byte) && (caseBits >> UInt64(offset % 64)) & 1 == 1 ? byte - 0x20 : byte
             }
-            var screen = LineScreen()
+            let screen = LineScreen()
             #expect(screen.screen(before + phrase + after).mayHoldPhrase)
         }
     }
 
     @Test func anOrdinaryLogLinePassesNoPhrase() {
         let line = Array("2026-12-02 12:00:00 INFO trainer step 420: loss=0.4100 lr=2.00e-05 tokens/s=8123".utf8)
-        var screen = LineScreen()
+        let screen = LineScreen()
         #expect(screen.screen(line) == LineScreen.Verdict(mayHoldPhrase: false, hasMeterBracket: false))
     }
 }

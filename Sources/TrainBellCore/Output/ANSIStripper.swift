@@ -97,7 +97,7 @@ enum ANSIStripper {
                 let delete = SIMD16<UInt8>(repeating: 0x7F)
                 while index + 16 <= count {
                     let block = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
-                    if any((block .< space) .| (block .== delete)) { return true }
+                    if ((block .< space) .| (block .== delete)).hasAnyLaneSet { return true }
                     index += 16
                 }
             }

@@ -6,13 +6,15 @@
 /// is at least ``anchorLength`` + ``stride`` - 1 bytes long, so wherever it
 /// starts, one of its first ``stride`` windows of ``anchorLength`` bytes
 /// starts at an offset of the line that is a multiple of ``stride``. The
-/// screen copies the line in ASCII lower case (16 bytes at a time), reads
-/// the window at every such offset as one number and looks it up in a
-/// 64 Kibit filter, then in the set of anchors (those windows of every
-/// phrase). A line that passes may hold a phrase (the recognizers then
-/// decide, as they would without the screen); a line that does not pass
-/// holds none. Only lines that pass are searched phrase by phrase, so an
-/// ordinary log line costs about one instruction per byte here.
+/// screen reads the window at every such offset in place as one number,
+/// folds it (every byte ORed with 0x20: ASCII upper case becomes lower
+/// case, and a few other bytes meet, which only makes the screen pass a
+/// little more), and looks it up in a 64 Kibit filter, then in the set of
+/// anchors (those windows of every phrase, folded the same way). A line
+/// that passes may hold a phrase (the recognizers then decide, as they
+/// would without the screen); a line that does not pass holds none. Only
+/// lines that pass are searched phrase by phrase, so an ordinary log line
+/// costs about two instructions per byte here, and nothing is copied.
 struct LineScreen: Sendable {
     /// The verdict on one line.
     struct Verdict: Sendable, Equatable {
@@ -32,19 +34,21 @@ struct LineScreen: Sendable {
     static let stride = 4
     /// The bits of a 64-bit load that hold the window.
     private static let windowMask: UInt64 = (1 << UInt64(anchorLength * 8)) - 1
+    /// ORed into a window: the fold.
+    private static let fold: UInt64 = 0x2020_2020_2020_2020
 
     /// Whether a phrase is too short for the windows, in which case every line passes.
     private static let everyLinePasses = phrases.contains { $0.count < anchorLength + stride - 1 }
 
-    /// The windows at offsets 0 ..< stride of each phrase, as a little-endian load of them reads.
+    /// The windows at offsets 0 ..< stride of each phrase, folded, as a little-endian load of them reads.
     private static let anchors: Set<UInt64> = Set(phrases.filter { $0.count >= anchorLength + stride - 1 }.flatMap { phrase in
         (0..<stride).map { offset in
-            phrase[offset..<(offset + anchorLength)].reversed().reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
+            phrase[offset..<(offset + anchorLength)].reversed().reduce(UInt64(0)) { ($0 << 8) | UInt64($1 | 0x20) }
         }
     })
 
     /// One bit per hash of a window: set for the anchors'.
-    private static let filter: [UInt64] = {
+    private static let sharedFilter: [UInt64] = {
         var bits = [UInt64](repeating: 0, count: 1 << 10)
         for anchor in anchors {
             let hash = Self.hash(anchor)
@@ -58,57 +62,53 @@ struct LineScreen: Sendable {
         Int(truncatingIfNeeded: (window &* 0x9E37_79B9_7F4A_7C15) >> 48)
     }
 
-    /// The line in lower case (reused from line to line), with at least
-    /// 8 - ``anchorLength`` bytes after it, so the last window can be read
-    /// with a 64-bit load.
-    private var lowered: [UInt8] = []
+    /// ``sharedFilter``, held here so that a line's screening does not go through the lazy static.
+    private let filter: [UInt64]
+    private let anchors: Set<UInt64>
+    private let everyLinePasses: Bool
 
-    init() {}
+    init() {
+        filter = Self.sharedFilter
+        anchors = Self.anchors
+        everyLinePasses = Self.everyLinePasses
+    }
 
     /// Screens `line` (without escape sequences).
-    mutating func screen(_ line: [UInt8]) -> Verdict {
+    func screen(_ line: [UInt8]) -> Verdict {
         line.withUnsafeBufferPointer { screen($0) }
     }
 
-    /// Screens `line` (without escape sequences).
-    mutating func screen(_ line: UnsafeBufferPointer<UInt8>) -> Verdict {
-        Verdict(mayHoldPhrase: Self.everyLinePasses || mayHoldPhrase(line), hasMeterBracket: Self.hasMeterBracket(line))
+    /// Screens `line` (without escape sequences). `mayHoldBracket` false says that `line` has no
+    /// `[` at all (``LineSplitter`` found that on its way), so that it need not be looked for.
+    func screen(_ line: UnsafeBufferPointer<UInt8>, mayHoldBracket: Bool = true) -> Verdict {
+        Verdict(mayHoldPhrase: everyLinePasses || mayHoldPhrase(line),
+                hasMeterBracket: mayHoldBracket && Self.hasMeterBracket(line))
     }
 
-    private mutating func mayHoldPhrase(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    private func mayHoldPhrase(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         let count = line.count
-        guard count > Self.anchorLength, let source = line.baseAddress else { return false }
-        let needed = count + 8 - Self.anchorLength
-        if lowered.count < needed { lowered.append(contentsOf: repeatElement(0, count: needed - lowered.count)) }
-        return lowered.withUnsafeMutableBytes { bytes -> Bool in
-            guard let base = bytes.baseAddress else { return false }
-            base.copyMemory(from: source, byteCount: count)
-            var index = 0
-            let a = SIMD16<UInt8>(repeating: 0x41), letters = SIMD16<UInt8>(repeating: 26), bit = SIMD16<UInt8>(repeating: 0x20)
-            while index + 16 <= count {
-                let block = base.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
-                base.storeBytes(of: block.replacing(with: block | bit, where: block &- a .< letters), toByteOffset: index,
-                                as: SIMD16<UInt8>.self)
-                index += 16
+        guard count >= Self.anchorLength, let base = line.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        return filter.withUnsafeBufferPointer { filter in
+            guard let words = filter.baseAddress else { return false }
+            var offset = 0
+            // A 64-bit load while it stays inside the line; the last windows byte by byte.
+            while offset + 8 <= count {
+                let window = (UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) | Self.fold)
+                    & Self.windowMask
+                let hash = Self.hash(window)
+                // The hash has 16 bits: always within the filter's 1,024 words.
+                if words[hash >> 6] & (1 << UInt64(hash & 63)) != 0, anchors.contains(window) { return true }
+                offset += Self.stride
             }
-            while index < count {
-                let byte = bytes[index]
-                if byte &- 0x41 < 26 { bytes[index] = byte | 0x20 }
-                index += 1
+            while offset + Self.anchorLength <= count {
+                var window: UInt64 = 0
+                for index in (offset..<(offset + Self.anchorLength)).reversed() { window = window << 8 | UInt64(line[index] | 0x20) }
+                let hash = Self.hash(window)
+                if words[hash >> 6] & (1 << UInt64(hash & 63)) != 0, anchors.contains(window) { return true }
+                offset += Self.stride
             }
-            return Self.filter.withUnsafeBufferPointer { filter in
-                guard let words = filter.baseAddress else { return false }
-                var offset = 0
-                while offset + Self.anchorLength <= count {
-                    let load = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                    let window = load & Self.windowMask
-                    let hash = Self.hash(window)
-                    // The hash has 16 bits: always within the filter's 1,024 words.
-                    if words[hash >> 6] & (1 << UInt64(hash & 63)) != 0, Self.anchors.contains(window) { return true }
-                    offset += Self.stride
-                }
-                return false
-            }
+            return false
         }
     }
 
@@ -122,7 +122,7 @@ struct LineScreen: Sendable {
             var start = 0
             while start < count {
                 if start + 16 <= count,
-                    !any(raw.loadUnaligned(fromByteOffset: start, as: SIMD16<UInt8>.self) .== bracket)
+                    !(raw.loadUnaligned(fromByteOffset: start, as: SIMD16<UInt8>.self) .== bracket).hasAnyLaneSet
                 {
                     start += 16
                     continue

@@ -9,7 +9,10 @@
 ///
 /// Cheap per byte: breaks are found 16 bytes at a time, and each byte of a
 /// line is copied once (a whole run at a time), never re-scanned when more
-/// chunks arrive.
+/// chunks arrive. The pass that finds the end of a line that lies whole in
+/// the bytes read also tells whether it holds other control bytes and a
+/// `[` (``Marks``), so that no other pass over an ordinary line is needed
+/// for them.
 struct LineSplitter: Sendable {
     /// The most bytes kept of one line: longer than any progress bar, log
     /// dict, warning or traceback line a training prints.
@@ -25,10 +28,18 @@ struct LineSplitter: Sendable {
     /// stays linear and bounded).
     private(set) var copiedBytes = 0
 
+    /// What the search for the end of a line saw in it on its way.
+    struct Marks: Equatable {
+        /// Whether the line holds a control byte (C0 or DEL, the tab too) besides its break.
+        var hasControlBytes: Bool
+        /// Whether the line holds a `[` (unknown, true, when it holds control bytes).
+        var mayHoldBracket: Bool
+    }
+
     /// Where the next line is.
     enum Line: Equatable {
         /// Whole inside the bytes read, at this range, and not too long: nothing was copied.
-        case within(Range<Int>)
+        case within(Range<Int>, Marks)
         /// In the storage handed over (`line`); whether it was cut.
         case kept(isCut: Bool)
     }
@@ -44,12 +55,12 @@ struct LineSplitter: Sendable {
         }
         guard index < bytes.count else { return nil }
         if self.line.isEmpty, !isCut {
-            let end = Self.breakIndex(bytes, from: index)
+            let (end, marks) = Self.lineEnd(bytes, from: index)
             if end < bytes.count, end - index <= Self.maximumLineLength {
                 let range = index..<end
                 afterCarriageReturn = bytes[end] == UInt8(ascii: "\r")
                 index = end + 1
-                return .within(range)
+                return .within(range, marks)
             }
         }
         return nextLine(in: bytes, from: &index, into: &line).map { .kept(isCut: $0) }
@@ -112,11 +123,45 @@ struct LineSplitter: Sendable {
             let carriageReturn = SIMD16<UInt8>(repeating: UInt8(ascii: "\r"))
             while index + 16 <= count {
                 let block = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
-                if any((block .== newline) .| (block .== carriageReturn)) { break }
+                if ((block .== newline) .| (block .== carriageReturn)).hasAnyLaneSet { break }
                 index += 16
             }
         }
         while index < count, bytes[index] != UInt8(ascii: "\n"), bytes[index] != UInt8(ascii: "\r") { index += 1 }
         return index
+    }
+
+    /// The index of the first `\n` or `\r` at or after `start` (or `bytes.count`), and what the
+    /// bytes before it hold: a search for any control byte, 16 bytes at a time, that notes the
+    /// blocks with a `[` on its way; past a control byte that is not a break, ``breakIndex(_:from:)``.
+    @inline(__always)
+    static func lineEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, marks: Marks) {
+        var index = start
+        let count = bytes.count
+        var bracket = false
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let space = SIMD16<UInt8>(repeating: 0x20)
+            let delete = SIMD16<UInt8>(repeating: 0x7F)
+            let open = SIMD16<UInt8>(repeating: UInt8(ascii: "["))
+            var brackets = SIMDMask<SIMD16<Int8>>(repeating: false)
+            while index + 16 <= count {
+                let block = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+                brackets = brackets .| (block .== open)
+                if ((block .< space) .| (block .== delete)).hasAnyLaneSet { break }
+                index += 16
+            }
+            bracket = brackets.hasAnyLaneSet
+        }
+        while index < count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte == 0x7F {
+                if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") { break }
+                return (breakIndex(bytes, from: index + 1), Marks(hasControlBytes: true, mayHoldBracket: true))
+            }
+            if byte == UInt8(ascii: "[") { bracket = true }
+            index += 1
+        }
+        return (index, Marks(hasControlBytes: false, mayHoldBracket: bracket))
     }
 }

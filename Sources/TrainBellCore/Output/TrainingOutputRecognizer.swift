@@ -51,7 +51,7 @@ public struct TrainingOutputRecognizer: Sendable {
     /// Whether an error has been reported (pass it to ``classifyExit(status:signal:lastStderrLines:sawError:)``).
     public private(set) var sawError = false
 
-    private var screen = LineScreen()
+    private let screen = LineScreen()
     private var recent = RecentLineRing(limit: recentLineLimit, lineLength: recentLineLength)
     /// Ordinary lines of the chunk being read, not yet copied into `recent`.
     private var uncopiedLines = LatestRanges(limit: recentLineLimit)
@@ -80,9 +80,9 @@ public struct TrainingOutputRecognizer: Sendable {
         var index = 0
         while let next = splitter.next(in: bytes, from: &index, into: &line) {
             switch next {
-            case .within(let range):
+            case .within(let range, let marks):
                 let raw = UnsafeBufferPointer(rebasing: bytes[range])
-                switch screening(raw) {
+                switch screening(raw, marks: marks) {
                 case .ordinary(let text):
                     // Copied only if it is still among the last lines when the run of them ends.
                     if !text.isEmpty { uncopiedLines.append((range.lowerBound + text.lowerBound)..<(range.lowerBound + text.upperBound)) }
@@ -134,9 +134,10 @@ public struct TrainingOutputRecognizer: Sendable {
         case withControlBytes
     }
 
-    private mutating func screening(_ raw: UnsafeBufferPointer<UInt8>) -> Screening {
-        guard !ANSIStripper.hasControlBytes(raw) else { return .withControlBytes }
-        let verdict = screen.screen(raw)
+    /// `marks`: what ``LineSplitter`` saw in `raw` on its way, if it was the one that found it.
+    private mutating func screening(_ raw: UnsafeBufferPointer<UInt8>, marks: LineSplitter.Marks? = nil) -> Screening {
+        guard !(marks?.hasControlBytes ?? ANSIStripper.hasControlBytes(raw)) else { return .withControlBytes }
+        let verdict = screen.screen(raw, mayHoldBracket: marks?.mayHoldBracket ?? true)
         if !verdict.mayHoldPhrase, !verdict.hasMeterBracket, tracebacks.isEmpty, !Self.mayBeKerasDictOrEpoch(raw) {
             let trimmed = Self.trimmingSpaces(raw)
             return .ordinary(trimmed.startIndex..<trimmed.endIndex)

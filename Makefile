@@ -179,7 +179,8 @@ demo: deps-test
 
 # Figures, not assertions: ReportProgress per call (blocking and no-reply), daemon memory; ReportMetrics
 # beside ReportProgress, and a job of 1,000,000 steps × 8 metrics (history size, GetMetrics); CLI start-up
-# (bench-cli); MB/s through trainbell run against cat | cat (bench-run); last bench-install, which ends with the table of issue 10. Every part runs the release
+# (bench-cli); remote errors to Notify over the peer socket, ssh -R and a broker, broker ingestion and idle
+# wake-ups (trainbell-bench remote); MB/s through trainbell run against cat | cat (bench-run); last bench-install, which ends with the table of issue 10. Every part runs the release
 # build make install ships (one scratch folder, one release build).
 bench: deps-test install-build
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
@@ -187,11 +188,19 @@ bench: deps-test install-build
 	$(RELEASE_BIN)/trainbell-bench metrics
 	$(RELEASE_BIN)/trainbell-bench records
 	$(RELEASE_BIN)/trainbell-bench stalls
+	$(RELEASE_BIN)/trainbell-bench remote
 	$(MAKE) --no-print-directory bench-cli
 	$(MAKE) --no-print-directory bench-run
 	$(MAKE) --no-print-directory bench-python
 	$(MAKE) --no-print-directory bench-callgrind
 	$(MAKE) --no-print-directory bench-install
+
+# Issue 12's figures alone: error → Notify over the peer socket, through ssh -R (a real sshd on loopback)
+# and through a real mosquitto (TLS), events/s taken from the broker, wake-ups of an idle broker link.
+.PHONY: bench-remote
+bench-remote: deps-test install-build
+	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
+	$(RELEASE_BIN)/trainbell-bench remote
 
 # Instructions per ReportProgress against the C service's Tick, counted by callgrind (exact, unlike
 # times), and the functions where trainbelld spends them.

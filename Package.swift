@@ -65,7 +65,7 @@ let package = Package(
         // the tests, the demo and the benchmark.
         .target(name: "BusTestSupport", dependencies: ["DBus", "DBusGLib", "TrainBellAPI"], swiftSettings: strict),
         .executableTarget(name: "trainbell-demo", dependencies: ["DBus", "DBusGLib", "TrainBellAPI", "BusTestSupport"], swiftSettings: strict),
-        .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "DBusGLib", "TrainBellAPI", "BusTestSupport"], swiftSettings: strict),
+        .executableTarget(name: "trainbell-bench", dependencies: ["DBus", "DBusGLib", "TrainBellAPI", "TrainBellCore", "BusTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DBusTests",
             dependencies: ["DBus", "DBusGLib", "BusTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -19,6 +19,8 @@ struct Bench {
                 try StallBench.run()
             } else if args.count >= 2 && args[1] == "metrics" {
                 try MetricsBench.run()
+            } else if args.count >= 2 && args[1] == "remote" {
+                try RemoteBench.run()
             } else if args.count >= 2 && args[1] == "records" {
                 try RecordCountBench.run()
             } else {

@@ -143,43 +143,11 @@ import TrainBellAPI
     /// it runs `trainbell start/progress/error` "on the remote side", which find the forwarded socket
     /// by themselves (no bus address in their environment).
     @Test func trainbellSshForwardsTheSocketToARemoteTrainbell() throws {
-        let sshd = "/usr/sbin/sshd"
-        guard FileManager.default.isExecutableFile(atPath: sshd) else { throw MissingTool(tool: sshd, package: "openssh-server") }
+        let sshd = try SSHServer()
+        defer { sshd.stop() }
         let desktop = try Desktop()
         defer { desktop.stop() }
-        let scratch = try TemporaryDirectory("tb-ssh")
-        let dir = scratch.path
-        let remoteRuntime = dir + "/remote-run"
-        try FileManager.default.createDirectory(atPath: remoteRuntime, withIntermediateDirectories: true)
-        chmod(remoteRuntime, 0o700)
-        for key in ["host_key", "client_key"] {
-            let made = try runCommand("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", dir + "/" + key])
-            #expect(made.status == 0, "\(made.stderr)")
-        }
-        try FileManager.default.copyItem(atPath: dir + "/client_key.pub", toPath: dir + "/authorized_keys")
-        let port = try Self.freeLoopbackPort()
-        let user = String(cString: getpwuid(getuid()).pointee.pw_name)
-        try """
-            ListenAddress 127.0.0.1
-            Port \(port)
-            HostKey \(dir)/host_key
-            AuthorizedKeysFile \(dir)/authorized_keys
-            PidFile \(dir)/sshd.pid
-            UsePAM no
-            StrictModes no
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            PermitRootLogin prohibit-password
-            AllowStreamLocalForwarding yes
-            SetEnv XDG_RUNTIME_DIR=\(remoteRuntime)
-
-            """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
-        // sshd wants its privilege-separation directory.
-        try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-        let server = try ChildProcess(sshd, ["-D", "-e", "-f", dir + "/sshd_config"], stdout: dir + "/sshd.log", stderr: dir + "/sshd.log")
-        defer { server.terminate(grace: 2) }
-        #expect(Self.eventually { Self.accepts(port: port) },
-                "sshd did not listen: \((try? String(contentsOfFile: dir + "/sshd.log", encoding: .utf8)) ?? "")")
+        let remoteRuntime = sshd.remoteRuntime
 
         let trainbell = ((try DaemonProcess.executable) as NSString).deletingLastPathComponent + "/trainbell"
         // The remote commands get no bus address: they must find the forwarded socket.
@@ -191,12 +159,10 @@ import TrainBellAPI
             "ls -l \"$XDG_RUNTIME_DIR/trainbell/desktop\"",
         ].joined(separator: " && ")
         let controlDir = try TemporaryDirectory("tb-ctl")
-        let result = try runCommand(trainbell, ["ssh", "-p", String(port), "-i", dir + "/client_key", "-F", "/dev/null",
-                                                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                                                "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "\(user)@127.0.0.1", remote],
+        let result = try runCommand(trainbell, ["ssh"] + sshd.clientOptions + [sshd.destination, remote],
                                     environment: ["XDG_RUNTIME_DIR": desktop.runtime.path, "DBUS_SESSION_BUS_ADDRESS": desktop.bus.address,
                                                   "HOME": controlDir.path])
-        #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)\nsshd: \((try? String(contentsOfFile: dir + "/sshd.log", encoding: .utf8)) ?? "")")
+        #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)\nsshd: \(sshd.log)")
         #expect(result.stdout.contains("/org/trainbell/TrainBell1/job/gpu_2d07_2frun_2d1"), "\(result.stdout)")
         #expect(result.stdout.contains(remoteRuntime + "/trainbell/desktop"), "the socket was forwarded under the remote runtime directory: \(result.stdout)")
         let shown = desktop.server.waitForNotifies(count: 2)
@@ -213,7 +179,7 @@ import TrainBellAPI
         #expect(desktop.daemon.log.contains("peer socket: pid"), "the calls came through the socket")
         // The shared connection ends with its last session (ControlPersist); end it now.
         _ = try? runCommand("/usr/bin/ssh", ["-O", "exit", "-o", "ControlPath=\(desktop.runtime.path)/trainbell/ssh-%C",
-                                             "-p", String(port), "\(user)@127.0.0.1"])
+                                             "-p", String(sshd.port), sshd.destination])
     }
 
     /// Waits (at most 10 s) for `condition`.
@@ -223,35 +189,5 @@ import TrainBellAPI
             usleep(50_000)
         }
         return condition()
-    }
-
-    /// A port on 127.0.0.1 that nothing listens on (the kernel picks it).
-    static func freeLoopbackPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { throw POSIXError(.EADDRNOTAVAIL) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }

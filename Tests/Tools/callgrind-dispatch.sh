@@ -72,4 +72,4 @@ echo "  C libdbus service, Tick(s,t,t):     $c"
 echo "  trainbelld, ReportProgress(s,t,t):  $d  ($(awk -v d="$d" -v c="$c" 'BEGIN { printf "%.2f", d / c }')x)"
 echo "  where trainbelld spends them (self, the run of $((jobs * large)) calls, start-up included):"
 callgrind_annotate --threshold=100 "$work/ReportProgress.large" 2>/dev/null \
-  | awk '/^-+$/ { section++ } section >= 3 && /[0-9] \(/ { print }' | head -14 | sed 's/^/    /'
+  | awk '/^-+$/ { section++ } section >= 3 && /[0-9] \(/ && shown < 14 { print; shown++ }' | sed 's/^/    /'

@@ -179,6 +179,8 @@ def fit(text: str, limit: int = MAXIMUM_TEXT_BYTES) -> str:
     data = text.encode("utf-8", "replace")
     if len(data) <= limit:
         return text
+    if limit < 1024:
+        return data[:limit].decode("utf-8", "ignore")
     head, tail = limit // 4, limit - limit // 4 - 64
     return (data[:head].decode("utf-8", "ignore") + "\n[… %d bytes left out …]\n" % (len(data) - head - tail)
             + data[-tail:].decode("utf-8", "ignore"))
@@ -193,7 +195,8 @@ def payload(host: str, job: str, event: str, **members: Any) -> bytes:
     message: Dict[str, Any] = {"v": VERSION, "id": event_id(host), "host": host, "job": job, "event": event,
                                "time": time.time()}
     message.update(members)
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=True).encode("utf-8")
+    # "replace": a lone surrogate (an undecodable file name in a message) becomes '?', not an exception.
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=True).encode("utf-8", "replace")
 
 
 def paho() -> Any:

@@ -132,6 +132,7 @@ class Client:
         self._interval = BROKER_INTERVAL if self._broker else PROGRESS_INTERVAL
         self._link: Optional[Any] = None  # the _mqtt.BrokerLink, made by the sender thread
         self._sending = False  # the broker's sender holds a report it took from the queue
+        self._held_metrics: Optional[Dict[str, float]] = None  # through a broker: waiting for their second
         self._said_send = False
         self._action_callbacks: List[Callable[[str], Any]] = []
         _live_clients.add(self)
@@ -412,8 +413,6 @@ class Client:
         link = self._link
         return bool(self._broker) and (self._sending or self._held_metrics is not None
                                        or (link is not None and link.unacknowledged > 0))
-
-    _held_metrics: Optional[Dict[str, float]] = None
 
     def _run_broker(self) -> None:
         from . import _mqtt

@@ -264,6 +264,38 @@ def test_a_run_published_while_trainbelld_was_stopped_arrives_as_one_digest_with
         daemon.stop()
 
 
+def test_a_flood_of_progress_and_metrics_never_pushes_the_completion_out_of_a_small_offline_queue(
+        bus: PrivateBus, server: NotificationServer) -> None:
+    # The broker keeps at most 20 messages for trainbelld while it is away (Mosquitto's default is
+    # 1,000): 10,000 steps with progress and metrics at each still fit, coalesced before the broker.
+    small = Mosquitto(max_queued=20)
+    daemon = Daemon(bus, small.remote_configuration("tb-py-small-queue"))
+    try:
+        connected(bus, daemon)
+        daemon.halt()
+        script = (
+            "import trainbell\n"
+            "bell = trainbell.Client('run-7', title='Flood', total=10000)\n"
+            "for step in range(1, 10001):\n"
+            "    bell.progress(step)\n"
+            "    bell.metrics(step, loss=1.0 / step)\n"
+            "bell.complete()\n"
+        )
+        done = python_script(script, small.environment())
+        assert done.returncode == 0 and trainbell_warnings(done.stderr) == [], done.stderr.decode()
+        daemon.start()
+        connected(bus, daemon)
+        wait_for(lambda: server.notifications, timeout=20, what="the digest; log:\n" + daemon.logged())
+        assert [n["summary"] for n in server.notifications] == ["While you were away"]
+        assert server.notifications[0]["body"].startswith("run-7 finished on gpu-07"), server.notifications[0]["body"]
+        assert [r["type"] for r in history(bus, "gpu-07/run-7")] == ["completion"]
+        metrics = dbus_call(bus, "GetMetrics", "s", ("gpu-07/run-7",))[0]
+        assert metrics and metrics[-1][0] == 10_000, metrics  # each name's latest value goes before the end
+    finally:
+        daemon.stop()
+        small.remove()
+
+
 def test_a_live_error_shows_its_host_and_the_retry_clicked_on_the_desktop_reaches_on_action(
         publisher: Mosquitto, desktop: Daemon, server: NotificationServer, signals: SignalWatcher) -> None:
     bell = trainbell.Client("run-1", title="LoRA on the cluster", total=4)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import os
 import queue
 import ssl
@@ -420,6 +419,3 @@ def probe(settings: Settings, timeout: float = CONNECT_TIMEOUT) -> None:
     if answer["reason"].is_failure:
         raise BrokerUnavailable("the broker at %s refused the connection: %s" % (settings.url, answer["reason"]))
 
-
-def finite(values: Dict[str, float]) -> bool:
-    return all(math.isfinite(v) for v in values.values())

@@ -132,7 +132,11 @@ class Client:
         self._interval = BROKER_INTERVAL if self._broker else PROGRESS_INTERVAL
         self._link: Optional[Any] = None  # the _mqtt.BrokerLink, made by the sender thread
         self._sending = False  # the broker's sender holds a report it took from the queue
-        self._held_metrics: Optional[Dict[str, float]] = None  # through a broker: waiting for their second
+        # Through a broker: metrics waiting for their second (each name's latest) and at which step;
+        # the names whose last value was NaN or infinite.
+        self._held_metrics: Optional[Dict[str, float]] = None
+        self._held_step = 0
+        self._not_finite: set = set()
         self._said_send = False
         self._action_callbacks: List[Callable[[str], Any]] = []
         _live_clients.add(self)
@@ -204,8 +208,12 @@ class Client:
                 clean[str(key)] = float(value)
             except (TypeError, ValueError):
                 continue
-        if clean:
-            self._push(_Report("ReportMetrics", "sta{sd}", (self.job, _steps(step, "step"), clean), essential=False))
+        if not clean:
+            return
+        if self._broker:
+            self._hold_metrics(_steps(step, "step"), clean)
+            return
+        self._push(_Report("ReportMetrics", "sta{sd}", (self.job, _steps(step, "step"), clean), essential=False))
 
     def error(self, message: str, type: str = "", urgency: str = "", details: Optional[str] = None) -> None:
         """An error (always shown, also during Do Not Disturb). ``type``: ``oom_error``, ``cuda_error``,
@@ -337,6 +345,9 @@ class Client:
         with self._lock:
             if len(self._queue) >= QUEUE_LIMIT and not report.essential:
                 return
+            if self._held_metrics is not None and report.essential:
+                # Through a broker: the metrics held go before the report that starts or ends a run.
+                self._queue.append(_Report("ReportMetrics", "sta{sd}", (self.job,) + self._take_metrics(), essential=True))
             if self._progress is not None and (report.essential or not self._broker):
                 # The progress made before this report goes before it (100 % before "complete"); through a
                 # broker only before the reports that end or start a run, else it waits for its second.
@@ -437,7 +448,6 @@ class Client:
             link.close()
             return
         told = False
-        held_step = 0
         metrics_sent_at = -math.inf
         while True:
             with self._lock:
@@ -471,7 +481,7 @@ class Client:
                     elif self._progress_due() or (self._closing and self._progress is not None):
                         progress = self._take_progress()
                     elif metrics_due:
-                        metrics, self._held_metrics = self._held_metrics, None
+                        metrics = self._take_metrics()
                     else:
                         break  # closing, nothing left
                     self._sending = True
@@ -490,31 +500,10 @@ class Client:
                             if self._progress is None:
                                 self._progress = progress
                 elif metrics is not None:
-                    link.event("metrics", step=_mqtt.step_number(held_step), metrics=metrics)
+                    link.event("metrics", step=_mqtt.step_number(metrics[0]), metrics=metrics[1])
                     metrics_sent_at = time.monotonic()
                 elif report is not None:
-                    method, body = report.method, report.body
-                    if method == "ReportMetrics":
-                        held_step = body[1]
-                        with self._lock:
-                            merged = dict(self._held_metrics or {})
-                            merged.update(body[2])
-                            self._held_metrics = merged
-                        if not _mqtt.finite(body[2]) or time.monotonic() - metrics_sent_at >= self._interval:
-                            with self._lock:
-                                merged, self._held_metrics = self._held_metrics, None
-                            if merged:
-                                link.event("metrics", step=_mqtt.step_number(held_step), metrics=merged)
-                            metrics_sent_at = time.monotonic()
-                    else:
-                        if method in ("StartJob", "ReportError", "CompleteJob", "CancelJob"):
-                            # What was held goes before the report that starts or ends a run.
-                            with self._lock:
-                                merged, self._held_metrics = self._held_metrics, None
-                            if merged:
-                                link.event("metrics", step=_mqtt.step_number(held_step), metrics=merged)
-                                metrics_sent_at = time.monotonic()
-                        self._publish(link, report)
+                    self._publish(link, report)
             except Exception as exc:  # paho refused a message: never the training's problem
                 self._say_once("trainbell: the broker client failed: %r" % exc)
             finally:
@@ -523,6 +512,35 @@ class Client:
                     self._lock.notify_all()
         link.close()
 
+    def _take_metrics(self) -> Optional[Tuple[int, Dict[str, float]]]:
+        """The metrics held (the lock held), now to be sent."""
+        if self._held_metrics is None:
+            return None
+        taken = (self._held_step, self._held_metrics)
+        self._held_metrics = None
+        return taken
+
+    def _hold_metrics(self, step: int, values: Dict[str, float]) -> None:
+        """Through a broker: metrics are held here, not queued, so each name's latest value always goes
+        out whatever the queue holds. A name turning NaN or infinite (a diverged loss, the signal) goes at
+        once, after what was held, and is never dropped; a run of NaN after it is coalesced as usual."""
+        turned = {k for k, v in values.items() if not math.isfinite(v)} - self._not_finite
+        with self._lock:
+            self._not_finite = (self._not_finite | turned) - {k for k, v in values.items() if math.isfinite(v)}
+            if turned:
+                held = self._take_metrics()
+                if held is not None:
+                    self._queue.append(_Report("ReportMetrics", "sta{sd}", (self.job,) + held, essential=True))
+                self._queue.append(_Report("ReportMetrics", "sta{sd}", (self.job, step, values), essential=True))
+            else:
+                first = self._held_metrics is None
+                self._held_metrics = dict(self._held_metrics or {}, **values)
+                self._held_step = step
+                if not first:
+                    return
+            self._ensure_thread()
+            self._lock.notify()
+
     def _publish(self, link: Any, report: _Report) -> None:
         """One report as schema v1 (README "Schema v1")."""
         from . import _mqtt
@@ -530,6 +548,8 @@ class Client:
         method, body = report.method, report.body
         if method == "ReportProgress":
             link.progress(body[1], body[2])
+        elif method == "ReportMetrics":
+            link.event("metrics", step=_mqtt.step_number(body[1]), metrics=body[2])
         elif method == "StartJob":
             link.event("start", title=_mqtt.fit(str(body[1]), 4096), total=_mqtt.step_number(body[2]))
         elif method == "ReportError":

@@ -437,6 +437,41 @@ def test_a_wrong_password_or_an_unknown_ca_is_one_clear_warning_that_never_shows
             monkeypatch.setenv(name, value)
 
 
+def test_what_a_broker_cannot_carry_is_said_once_and_questions_answer_empty(
+        publisher: Mosquitto, monkeypatch: pytest.MonkeyPatch) -> None:
+    watcher = Subscriber(publisher, BASE + "/events")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            bell = trainbell.Client("asks")
+            bell.start()
+            assert bell.history() == [] and bell.metrics_points() == [] and bell.dnd() == (False, "")
+            bell.send("Checkpoint saved")
+            bell.send("Checkpoint saved again")
+            bell.complete()
+            assert bell.flush()
+            bell.close()
+        said = [str(w.message) for w in caught if "trainbell" in str(w.message)]
+        assert len(said) == 1 and "send() has no message in the broker's schema v1" in said[0], said
+        wait_for(lambda: len(watcher.messages) == 2, what="start and complete")
+        assert [json.loads(m[1])["event"] for m in watcher.messages] == ["start", "complete"]
+        with pytest.raises(trainbell.TrainBellError, match="not through a broker"):
+            trainbell.Client("asks", strict=True).history()
+    finally:
+        watcher.stop()
+    # A host name trainbelld would refuse in every event: said at once, not lost silently.
+    monkeypatch.setenv("TRAINBELL_HOST", "gpu 07!")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bell = trainbell.Client("badhost")
+        bell.error("boom")
+        wait_for(lambda: bell._disabled, what="notifications off")
+    said = [str(w.message) for w in caught if "trainbell" in str(w.message)]
+    assert len(said) == 1 and "the host name 'gpu 07!'" in said[0], said
+    with pytest.raises(trainbell.TrainBellError, match="the host name 'gpu 07!'"):
+        trainbell.Client("badhost", strict=True)
+
+
 def test_without_paho_one_warning_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "paho.mqtt.client", None)  # as if it were not installed
     monkeypatch.setenv("TRAINBELL_BROKER", "mqtts://alice@broker.example/" + BASE)

@@ -129,6 +129,16 @@ def valid_host(name: str) -> bool:
         and all(c.isalnum() or c in "._-" for c in name)
 
 
+def check_names(host: str, job: str) -> None:
+    """BrokerUnavailable when trainbelld would refuse every event of this host or job."""
+    if not valid_host(host):
+        raise BrokerUnavailable("the host name '%s' (TRAINBELL_HOST, or this machine's name) is not accepted by "
+                                "trainbelld; accepted: %s" % (host, HOST_ACCEPTED))
+    if not job or len(job.encode("utf-8")) > MAXIMUM_JOB_BYTES:
+        raise BrokerUnavailable("the job id '%s…' is %d bytes; through a broker: 1 to %d"
+                                % (job[:40], len(job.encode("utf-8")), MAXIMUM_JOB_BYTES))
+
+
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
@@ -219,12 +229,7 @@ class BrokerLink:
     """
 
     def __init__(self, settings: Settings, host: str, job: str, wake: Callable[[], None]) -> None:
-        if not valid_host(host):
-            raise BrokerUnavailable("the host name '%s' (TRAINBELL_HOST, or this machine's name) is not accepted by "
-                                    "trainbelld; accepted: %s" % (host, HOST_ACCEPTED))
-        if not job or len(job.encode("utf-8")) > MAXIMUM_JOB_BYTES:
-            raise BrokerUnavailable("the job id '%s…' is %d bytes; through a broker: 1 to %d"
-                                    % (job[:40], len(job.encode("utf-8")), MAXIMUM_JOB_BYTES))
+        check_names(host, job)
         mqtt = paho()
         self.settings = settings
         self.url = settings.url

@@ -144,6 +144,7 @@ class Client:
             from . import _mqtt
 
             try:
+                _mqtt.check_names(_bus.local_host_name(), self.job)
                 _mqtt.probe(_mqtt.Settings(self._broker))
             except _mqtt.BrokerUnavailable as exc:
                 raise TrainBellError(str(exc)) from None
@@ -360,6 +361,11 @@ class Client:
             self._lock.notify()
 
     def _ask(self, method: str, signature: Optional[str], body: Tuple[Any, ...], timeout: float) -> Any:
+        if self._broker:
+            # A question needs trainbelld's answer, which a broker does not carry.
+            if self.strict:
+                raise TrainBellError("%s is answered by trainbelld on the bus, not through a broker" % method)
+            return None
         future = _Future()
         self._push(_Report(method, signature, body, essential=True, future=future))
         return future.wait(timeout)
@@ -524,8 +530,8 @@ class Client:
         """Through a broker: metrics are held here, not queued, so each name's latest value always goes
         out whatever the queue holds. A name turning NaN or infinite (a diverged loss, the signal) goes at
         once, after what was held, and is never dropped; a run of NaN after it is coalesced as usual."""
-        turned = {k for k, v in values.items() if not math.isfinite(v)} - self._not_finite
         with self._lock:
+            turned = {k for k, v in values.items() if not math.isfinite(v)} - self._not_finite
             self._not_finite = (self._not_finite | turned) - {k for k, v in values.items() if math.isfinite(v)}
             if turned:
                 held = self._take_metrics()
@@ -571,9 +577,7 @@ class Client:
                 warnings.warn("trainbell: send() has no message in the broker's schema v1; through a broker it is "
                               "not sent (error, warn and complete are)", RuntimeWarning, stacklevel=2)
         elif report.future is not None:
-            # A question needs trainbelld's answer, which a broker does not carry.
-            why = "%s is answered by trainbelld on the bus, not through a broker" % method
-            report.future.set(error=TrainBellError(why)) if self.strict else report.future.set(None)
+            report.future.set(None)  # (questions are answered by _ask without a queue)
 
     def _say_once(self, text: str) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -352,6 +353,31 @@ def test_progress_is_coalesced_before_the_broker_and_its_retained_message_cleare
         assert [step for step, _ in metrics] == [5000] and metrics[0][1]["loss"] != metrics[0][1]["loss"], metrics
         print("\n10,000 progress() calls in %.3f s: %d progress messages on the broker" % (elapsed, len(progress)))
         bell.close()
+    finally:
+        watcher.stop()
+
+
+@pytest.mark.parametrize("ending", ["an error, then close", "SIGKILL"])
+def test_a_run_that_ends_without_complete_leaves_no_retained_progress(publisher: Mosquitto, ending: str) -> None:
+    watcher = Subscriber(publisher, BASE + "/progress/#")
+    try:
+        if ending == "SIGKILL":
+            # Cleared by the broker: the client's will, published when its connection ends without goodbye.
+            script = ("import os, signal, trainbell\nbell = trainbell.Client('ends', total=10)\nbell.progress(5)\n"
+                      "assert bell.flush()\nos.kill(os.getpid(), signal.SIGKILL)\n")
+            done = python_script(script, publisher.environment())
+            assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+        else:
+            # Cleared by the client as it closes (it says goodbye: no will).
+            bell = trainbell.Client("ends", total=10)
+            bell.progress(5)
+            assert bell.flush()
+            bell.error("boom")
+            bell.close()
+        topic = BASE + "/progress/gpu-07/ends"
+        wait_for(lambda: [m for m in watcher.messages if m[0] == topic][-1:] == [(topic, b"", False)],
+                 what="the progress cleared: %r" % watcher.messages)
+        assert json.loads([m for m in watcher.messages if m[0] == topic][0][1])["step"] == 5
     finally:
         watcher.stop()
 

@@ -258,6 +258,10 @@ class BrokerLink:
         if self.url.tls:
             context = ssl.create_default_context(cafile=settings.ca_file)
             self._client.tls_set_context(context)
+        # A publisher that dies (killed, its host gone) leaves no progress behind: the broker clears the
+        # retained message then, as complete, cancel and close do.
+        self._client.will_set(self.progress_topic, b"", qos=1, retain=True)
+        self._retained = False
         self._client.on_connect = self._connected
         self._client.on_disconnect = self._disconnected
         self._client.on_publish = self._published
@@ -334,11 +338,15 @@ class BrokerLink:
     def progress(self, step: int, total: int) -> bool:
         """The job's progress on its retained topic, QoS 0; False when it could not go out now."""
         data = payload(self.host, self.job, "progress", step=step_number(step), total=step_number(total))
-        return self._publish(self.progress_topic, data, qos=0, retain=True)
+        if not self._publish(self.progress_topic, data, qos=0, retain=True):
+            return False
+        self._retained = True
+        return True
 
     def clear_progress(self) -> None:
         """Clears the retained progress (an empty retained message; QoS 1 so that it is not lost)."""
         self._publish(self.progress_topic, b"", qos=1, retain=True)
+        self._retained = False
 
     # -- actions ---------------------------------------------------------------------------------------------
 
@@ -378,9 +386,15 @@ class BrokerLink:
 
     # -- the end ---------------------------------------------------------------------------------------------
 
-    def close(self) -> None:
-        """Disconnects; paho's thread ends by itself (never waited for beyond a moment)."""
+    def close(self, timeout: float = 1.0) -> None:
+        """Clears the retained progress the run left (it ended without complete or cancel), then
+        disconnects; paho's thread ends by itself (never waited for beyond ``timeout``)."""
         try:
+            if self.connected and self._retained:
+                self.clear_progress()
+                deadline = time.monotonic() + timeout
+                while self._pending and self.connected and time.monotonic() < deadline:
+                    time.sleep(0.01)
             self._client.disconnect()
         except Exception:
             pass

@@ -323,12 +323,17 @@ class Client:
 
     def close(self, timeout: float = EXIT_FLUSH_TIMEOUT) -> None:
         """Sends what is queued (at most ``timeout`` s), then stops the thread."""
+        deadline = time.monotonic() + timeout
         self.flush(timeout)
         with self._lock:
             self._closing = True
             self._lock.notify()
         if self._listener is not None:
             self._listener.stop()
+        thread = self._thread
+        if self._broker and thread is not None and thread is not threading.current_thread():
+            # Its last act (clearing the retained progress, the disconnect) before the interpreter ends.
+            thread.join(max(0.0, min(1.5, deadline - time.monotonic())))
 
     def __enter__(self) -> "Client":
         return self

@@ -214,8 +214,8 @@ def paho() -> Any:
         import paho.mqtt.client as client
         client.CallbackAPIVersion  # paho-mqtt 2.0 and later
     except (ImportError, AttributeError):
-        raise BrokerUnavailable("TRAINBELL_BROKER is set but paho-mqtt (2.0 or later) is not installed: %s"
-                                % INSTALL_HINT) from None
+        raise BrokerUnavailable("publishing to a broker (TRAINBELL_BROKER) needs paho-mqtt 2.0 or later, which is "
+                                "not installed: %s" % INSTALL_HINT) from None
     return client
 
 

@@ -454,8 +454,8 @@ class Client:
             link.subscribe_actions()
         try:
             link.start()
-        except _mqtt.BrokerUnavailable as exc:
-            self._unavailable(str(exc))
+        except Exception as exc:  # refused for good (a certificate), or paho failing to start
+            self._unavailable(str(exc) if isinstance(exc, _mqtt.BrokerUnavailable) else "cannot use the broker: %r" % exc)
             link.close()
             return
         told = False

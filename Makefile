@@ -85,10 +85,10 @@ deps:
 # Python runs in virtual environments under the build folder, never in the system's: TOOLS_VENV has
 # tqdm for the Swift tests of trainbell run (which read real tqdm bars); PY_VENV has the Python package
 # (python/), installed as a user would (pip install ./python), with what its tests drive: pytest, real
-# tqdm and Transformers (without torch).
+# tqdm, Transformers (without torch) and paho-mqtt (the extra trainbell[mqtt], for the broker tests).
 TOOLS_VENV := .build/venv-tools
 PY_VENV    := .build/venv
-PY_TEST_PACKAGES := jeepney pytest tqdm transformers
+PY_TEST_PACKAGES := jeepney pytest tqdm transformers paho-mqtt
 deps-test: deps
 	$(call apt_install,$(TEST_PACKAGES))
 	@[ -x $(TOOLS_VENV)/bin/python3 ] || { echo "make: a virtual environment with tqdm for the run tests ($(TOOLS_VENV))"; \
@@ -99,7 +99,7 @@ deps-test: deps
 deps-python: deps-test
 	@[ -x $(PY_VENV)/bin/python3 ] || { echo "make: a virtual environment for the Python package ($(PY_VENV))"; \
 	  python3 -m venv $(PY_VENV); }
-	@$(PY_VENV)/bin/python3 -c 'import jeepney, pytest, tqdm, transformers' 2>/dev/null || \
+	@$(PY_VENV)/bin/python3 -c 'import jeepney, pytest, tqdm, transformers, paho.mqtt.client' 2>/dev/null || \
 	  { echo "make: installing $(PY_TEST_PACKAGES) (PyPI) into $(PY_VENV)"; \
 	    $(PY_VENV)/bin/python3 -m pip install --quiet $(PY_TEST_PACKAGES); }
 	@$(PY_VENV)/bin/python3 -m pip install --quiet --force-reinstall --no-deps ./python

@@ -128,39 +128,59 @@ class NotificationServer(threading.Thread):
 
 
 class Daemon:
-    def __init__(self, bus: PrivateBus) -> None:
-        executable = BIN_DIR / "trainbelld"
-        if not executable.exists():
-            pytest.fail("%s is missing: build it first (swift build, or make test)" % executable)
+    """The real trainbelld on ``bus``, with a home (state, configuration, runtime directory) of its own;
+    ``configuration`` is written to its config file first. ``halt`` stops it and keeps the home, so that
+    ``start`` brings it back with its history."""
+
+    def __init__(self, bus: PrivateBus, configuration: Optional[str] = None) -> None:
+        self.executable = BIN_DIR / "trainbelld"
+        if not self.executable.exists():
+            pytest.fail("%s is missing: build it first (swift build, or make test)" % self.executable)
+        self.bus = bus
         self.home = tempfile.mkdtemp(prefix="trainbell-py-daemon-")
         # A runtime directory of its own: the daemon's peer socket goes there (``socket``).
         self.runtime = os.path.join(self.home, "run")
         os.mkdir(self.runtime, 0o700)
         self.socket = os.path.join(self.runtime, "trainbell", "bus")
+        if configuration is not None:
+            os.makedirs(os.path.join(self.home, "config", "trainbell"))
+            Path(self.home, "config", "trainbell", "config").write_text(configuration)
+        self.log_path = os.path.join(self.home, "trainbelld.log")
+        self.log = open(self.log_path, "ab")
+        self.start()
+
+    def start(self) -> None:
         env = dict(os.environ, XDG_STATE_HOME=self.home + "/state", XDG_CONFIG_HOME=self.home + "/config",
-                   DBUS_SESSION_BUS_ADDRESS=bus.address, XDG_RUNTIME_DIR=self.runtime)
-        self.log = open(os.path.join(self.home, "trainbelld.log"), "wb")
-        self.process = subprocess.Popen([str(executable), "--address", bus.address, "--log-level", "debug"],
+                   DBUS_SESSION_BUS_ADDRESS=self.bus.address, XDG_RUNTIME_DIR=self.runtime)
+        self.process = subprocess.Popen([str(self.executable), "--address", self.bus.address, "--log-level", "debug"],
                                         env=env, stdout=self.log, stderr=self.log)
-        probe = bus.connect()
+        probe = self.bus.connect()
         try:
             wait_for(lambda: probe.send_and_get_reply(message_bus.NameHasOwner("org.trainbell.TrainBell1"),
                                                       timeout=5).body[0], what="trainbelld on the bus")
         finally:
             probe.close()
 
+    def logged(self) -> str:
+        self.log.flush()
+        return Path(self.log_path).read_text(errors="replace")
+
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(5)
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stops trainbelld (SIGTERM) and keeps its home."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def stop(self) -> None:
+        self.halt()
         self.log.close()
         shutil.rmtree(self.home, ignore_errors=True)
 

@@ -11,6 +11,9 @@ trainbelld on the D-Bus session bus.
 Framework callbacks: ``trainbell.transformers``, ``trainbell.lightning``, ``trainbell.keras``; a tqdm that
 reports: ``trainbell.tqdm``. With the package installed, ``trainbell run -- python train.py`` instruments
 the training from the inside with no code change.
+
+On a machine that cannot reach the desktop, ``TRAINBELL_BROKER=mqtts://user@broker/trainbell/alice`` (with
+``pip install trainbell[mqtt]``) publishes the same reports to an MQTT broker that trainbelld subscribes to.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ from . import _bus, _runlink
 
 #: The least time between two progress reports; the latest value is always sent in the end.
 PROGRESS_INTERVAL = 0.1
+#: The same through a broker, per job (and for metrics there): brokers cap what they keep for an offline
+#: subscriber (Mosquitto: 1,000 messages), so a flood must never push the completion out.
+BROKER_INTERVAL = 1.0
 #: How many reports (other than progress) may wait; past it, warnings and `send`s are dropped, never
 #: errors, completions or cancels.
 QUEUE_LIMIT = 1024
@@ -99,10 +102,14 @@ class Client:
     errors of every rank are reported, with the rank in the message.
 
     ``job`` defaults to ``TRAINBELL_JOB`` (set by ``trainbell run``), else the script's name and the time.
+
+    ``broker`` (default ``TRAINBELL_BROKER``; ``""``: the bus even when it is set) publishes the reports
+    to an MQTT broker instead of the bus (``mqtts://user@host:8883/trainbell/alice``; needs
+    ``pip install trainbell[mqtt]``), for a trainbelld subscribed there: README "Through an MQTT broker".
     """
 
     def __init__(self, job: Optional[str] = None, *, title: Optional[str] = None, total: Optional[int] = None,
-                 app_id: Optional[str] = None, strict: bool = False) -> None:
+                 app_id: Optional[str] = None, strict: bool = False, broker: Optional[str] = None) -> None:
         self.job = job or default_job_id()
         self.title = title if title is not None else (os.environ.get("TRAINBELL_TITLE") if self.job == os.environ.get("TRAINBELL_JOB") else None) or self.job
         self.total = _steps(total, "total") if total is not None else None
@@ -121,8 +128,27 @@ class Client:
         self._has_metrics: Optional[bool] = None
         self._listener: Optional[_ActionListener] = None
         self._address: Optional[str] = None
+        self._broker = (os.environ.get("TRAINBELL_BROKER", "") if broker is None else broker).strip()
+        self._interval = BROKER_INTERVAL if self._broker else PROGRESS_INTERVAL
+        self._link: Optional[Any] = None  # the _mqtt.BrokerLink, made by the sender thread
+        self._sending = False  # the broker's sender holds a report it took from the queue
+        # Through a broker: metrics waiting for their second (each name's latest) and at which step;
+        # the names whose last value was NaN or infinite.
+        self._held_metrics: Optional[Dict[str, float]] = None
+        self._held_step = 0
+        self._not_finite: set = set()
+        self._said_send = False
+        self._action_callbacks: List[Callable[[str], Any]] = []
         _live_clients.add(self)
-        if strict:
+        if strict and self._broker:
+            from . import _mqtt
+
+            try:
+                _mqtt.check_names(_bus.local_host_name(), self.job)
+                _mqtt.probe(_mqtt.Settings(self._broker))
+            except _mqtt.BrokerUnavailable as exc:
+                raise TrainBellError(str(exc)) from None
+        elif strict:
             # strict: a missing bus or daemon is an error now, not a warning later.
             try:
                 connection = _bus.connect(self._address)
@@ -153,7 +179,7 @@ class Client:
 
     def progress(self, step: int, total: Optional[int] = None) -> None:
         """Step ``step`` of ``total`` (or of the known total). Cheap enough for every step: sent at most
-        every 0.1 s, without waiting for an answer."""
+        every 0.1 s (through a broker: every second), without waiting for an answer."""
         if self.rank != 0 or self._disabled:
             return
         if total is not None:
@@ -161,7 +187,7 @@ class Client:
         if not self._started:
             self.start()
         value = (_steps(step, "step"), self.total or 0)
-        if self._progress is not None and time.monotonic() - self._progress_sent_at < PROGRESS_INTERVAL:
+        if self._progress is not None and time.monotonic() - self._progress_sent_at < self._interval:
             # One is waiting already: the sender wakes for it when the interval is over (it also
             # lingers one interval after each send, for a value stored while it was sending).
             self._progress = value
@@ -173,7 +199,8 @@ class Client:
 
     def metrics(self, step: int, **values: float) -> None:
         """Metrics at ``step`` (``loss=0.4, lr=2e-5``): sent as ``ReportMetrics`` when the daemon has it,
-        else nothing (found out once, by introspection)."""
+        else nothing (found out once, by introspection). Through a broker: at most once a second, each
+        name's latest value, at once when one is NaN or infinite."""
         if self.rank != 0 or self._disabled or not values:
             return
         clean = {}
@@ -182,8 +209,12 @@ class Client:
                 clean[str(key)] = float(value)
             except (TypeError, ValueError):
                 continue
-        if clean:
-            self._push(_Report("ReportMetrics", "sta{sd}", (self.job, _steps(step, "step"), clean), essential=False))
+        if not clean:
+            return
+        if self._broker:
+            self._hold_metrics(_steps(step, "step"), clean)
+            return
+        self._push(_Report("ReportMetrics", "sta{sd}", (self.job, _steps(step, "step"), clean), essential=False))
 
     def error(self, message: str, type: str = "", urgency: str = "", details: Optional[str] = None) -> None:
         """An error (always shown, also during Do Not Disturb). ``type``: ``oom_error``, ``cuda_error``,
@@ -254,7 +285,17 @@ class Client:
 
     def on_action(self, callback: Callable[[str], Any]) -> None:
         """Calls ``callback(action)`` on a background thread when the user clicks one of this job's
-        actions (``retry``, ``details``, ``default``, or Plasma's cancel)."""
+        actions (``retry``, ``details``, ``default``, or Plasma's cancel); through a broker, from
+        ``B/actions/<host>/<job>``."""
+        if self._broker:
+            with self._lock:
+                self._action_callbacks.append(callback)
+                link = self._link
+                self._ensure_thread()
+            if link is not None:
+                link.action_callbacks.append(callback)
+                link.subscribe_actions()
+            return
         if self._listener is None:
             try:
                 self._listener = _ActionListener(self.job, self._address)
@@ -272,7 +313,7 @@ class Client:
             if self._thread is None:
                 return True
             self._lock.notify()
-            while (self._queue or self._progress is not None) and not self._disabled:
+            while (self._queue or self._progress is not None or self._in_flight()) and not self._disabled:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -282,12 +323,17 @@ class Client:
 
     def close(self, timeout: float = EXIT_FLUSH_TIMEOUT) -> None:
         """Sends what is queued (at most ``timeout`` s), then stops the thread."""
+        deadline = time.monotonic() + timeout
         self.flush(timeout)
         with self._lock:
             self._closing = True
             self._lock.notify()
         if self._listener is not None:
             self._listener.stop()
+        thread = self._thread
+        if self._broker and thread is not None and thread is not threading.current_thread():
+            # Its last act (clearing the retained progress, the disconnect) before the interpreter ends.
+            thread.join(max(0.0, min(1.5, deadline - time.monotonic())))
 
     def __enter__(self) -> "Client":
         return self
@@ -305,8 +351,12 @@ class Client:
         with self._lock:
             if len(self._queue) >= QUEUE_LIMIT and not report.essential:
                 return
-            if self._progress is not None:
-                # The progress made before this report goes before it (100 % before "complete").
+            if self._held_metrics is not None and report.essential:
+                # Through a broker: the metrics held go before the report that starts or ends a run.
+                self._queue.append(_Report("ReportMetrics", "sta{sd}", (self.job,) + self._take_metrics(), essential=True))
+            if self._progress is not None and (report.essential or not self._broker):
+                # The progress made before this report goes before it (100 % before "complete"); through a
+                # broker only before the reports that end or start a run, else it waits for its second.
                 self._queue.append(_Report("ReportProgress", "stt", (self.job,) + self._progress, essential=True,
                                            no_reply=True))
                 self._progress = None
@@ -316,6 +366,11 @@ class Client:
             self._lock.notify()
 
     def _ask(self, method: str, signature: Optional[str], body: Tuple[Any, ...], timeout: float) -> Any:
+        if self._broker:
+            # A question needs trainbelld's answer, which a broker does not carry.
+            if self.strict:
+                raise TrainBellError("%s is answered by trainbelld on the bus, not through a broker" % method)
+            return None
         future = _Future()
         self._push(_Report(method, signature, body, essential=True, future=future))
         return future.wait(timeout)
@@ -326,6 +381,9 @@ class Client:
             self._thread.start()
 
     def _run(self) -> None:
+        if self._broker:
+            self._run_broker()
+            return
         connection = None
         try:
             connection = _bus.connect(self._address)
@@ -365,6 +423,174 @@ class Client:
                     self._lock.notify_all()
         connection.close()
 
+    # -- the broker's sender (TRAINBELL_BROKER) ---------------------------------------------------------
+
+    def _wake(self) -> None:
+        with self._lock:
+            self._lock.notify_all()
+
+    def _in_flight(self) -> bool:
+        """Through a broker: a report taken from the queue and not yet handed over, metrics held for their
+        second, or messages the broker has not acknowledged."""
+        link = self._link
+        return bool(self._broker) and (self._sending or self._held_metrics is not None
+                                       or (link is not None and link.unacknowledged > 0))
+
+    def _run_broker(self) -> None:
+        from . import _mqtt
+
+        try:
+            link = _mqtt.BrokerLink(_mqtt.Settings(self._broker), _bus.local_host_name(), self.job, self._wake)
+        except _mqtt.BrokerUnavailable as exc:
+            self._unavailable(str(exc))
+            return
+        except Exception as exc:  # ssl or paho refusing a setting (a CA file that is no certificate)
+            self._unavailable("cannot use the broker: %s" % exc)
+            return
+        with self._lock:
+            self._link = link
+            link.action_callbacks.extend(self._action_callbacks)
+        if link.action_callbacks:
+            link.subscribe_actions()
+        try:
+            link.start()
+        except Exception as exc:  # refused for good (a certificate), or paho failing to start
+            self._unavailable(str(exc) if isinstance(exc, _mqtt.BrokerUnavailable) else "cannot use the broker: %r" % exc)
+            link.close()
+            return
+        told = False
+        metrics_sent_at = -math.inf
+        while True:
+            with self._lock:
+                while True:
+                    now = time.monotonic()
+                    ready = link.connected and link.has_room
+                    metrics_due = self._held_metrics is not None and (now - metrics_sent_at >= self._interval or self._closing)
+                    if link.refused or (link.trouble and not told):
+                        break
+                    if ready and (self._queue or self._progress_due() or metrics_due
+                                  or (self._closing and self._progress is not None)):
+                        break
+                    if self._closing and (not ready or (self._progress is None and self._held_metrics is None)) \
+                            and not (ready and self._queue):
+                        break
+                    wait: Optional[float] = None
+                    if ready:
+                        dues = [self._progress_sent_at + self._interval] if self._progress is not None else []
+                        if self._held_metrics is not None:
+                            dues.append(metrics_sent_at + self._interval)
+                        if dues:
+                            wait = max(0.001, min(dues) - now)
+                    self._lock.wait(wait)
+                refused, trouble = link.refused, (link.trouble if not told else None)
+                report = progress = metrics = None
+                if not refused and not trouble:
+                    if not ready:
+                        break  # closing, and the broker is not there: flush() waited its bound
+                    if self._queue:
+                        report = self._queue.popleft()
+                    elif self._progress_due() or (self._closing and self._progress is not None):
+                        progress = self._take_progress()
+                    elif metrics_due:
+                        metrics = self._take_metrics()
+                    else:
+                        break  # closing, nothing left
+                    self._sending = True
+            if refused:
+                link.close()
+                self._unavailable(refused)
+                return
+            if trouble:
+                told = True
+                self._say_once("trainbell: %s; reports wait for it (at most %d queued)" % (trouble, QUEUE_LIMIT))
+                continue
+            try:
+                if progress is not None:
+                    if not link.progress(*progress):
+                        with self._lock:  # the connection went just now: sent when it is back
+                            if self._progress is None:
+                                self._progress = progress
+                elif metrics is not None:
+                    link.event("metrics", step=_mqtt.step_number(metrics[0]), metrics=metrics[1])
+                    metrics_sent_at = time.monotonic()
+                elif report is not None:
+                    self._publish(link, report)
+            except Exception as exc:  # paho refused a message: never the training's problem
+                self._say_once("trainbell: the broker client failed: %r" % exc)
+            finally:
+                with self._lock:
+                    self._sending = False
+                    self._lock.notify_all()
+        link.close()
+
+    def _take_metrics(self) -> Optional[Tuple[int, Dict[str, float]]]:
+        """The metrics held (the lock held), now to be sent."""
+        if self._held_metrics is None:
+            return None
+        taken = (self._held_step, self._held_metrics)
+        self._held_metrics = None
+        return taken
+
+    def _hold_metrics(self, step: int, values: Dict[str, float]) -> None:
+        """Through a broker: metrics are held here, not queued, so each name's latest value always goes
+        out whatever the queue holds. A name turning NaN or infinite (a diverged loss, the signal) goes at
+        once, after what was held, and is never dropped; a run of NaN after it is coalesced as usual."""
+        with self._lock:
+            turned = {k for k, v in values.items() if not math.isfinite(v)} - self._not_finite
+            self._not_finite = (self._not_finite | turned) - {k for k, v in values.items() if math.isfinite(v)}
+            if turned:
+                held = self._take_metrics()
+                if held is not None:
+                    self._queue.append(_Report("ReportMetrics", "sta{sd}", (self.job,) + held, essential=True))
+                self._queue.append(_Report("ReportMetrics", "sta{sd}", (self.job, step, values), essential=True))
+            else:
+                first = self._held_metrics is None
+                self._held_metrics = dict(self._held_metrics or {}, **values)
+                self._held_step = step
+                if not first:
+                    return
+            self._ensure_thread()
+            self._lock.notify()
+
+    def _publish(self, link: Any, report: _Report) -> None:
+        """One report as schema v1 (README "Schema v1")."""
+        from . import _mqtt
+
+        method, body = report.method, report.body
+        if method == "ReportProgress":
+            link.progress(body[1], body[2])
+        elif method == "ReportMetrics":
+            link.event("metrics", step=_mqtt.step_number(body[1]), metrics=body[2])
+        elif method == "StartJob":
+            link.event("start", title=_mqtt.fit(str(body[1]), 4096), total=_mqtt.step_number(body[2]))
+        elif method == "ReportError":
+            members: Dict[str, Any] = {"message": _mqtt.fit(body[1]), "type": _mqtt.fit(body[2], 64)}
+            if body[3] and len(body[3]) <= 16:
+                members["urgency"] = body[3]
+            link.event("error", **members)
+        elif method == "ReportWarning":
+            link.event("warning", message=_mqtt.fit(body[1]))
+        elif method == "CompleteJob":
+            link.event("complete", **({"message": _mqtt.fit(body[1])} if body[1] else {}))
+            link.clear_progress()
+        elif method == "CancelJob":
+            link.event("cancel")
+            link.clear_progress()
+        elif method == "Send":
+            if not self._said_send:
+                self._said_send = True
+                warnings.warn("trainbell: send() has no message in the broker's schema v1; through a broker it is "
+                              "not sent (error, warn and complete are)", RuntimeWarning, stacklevel=2)
+        elif report.future is not None:
+            report.future.set(None)  # (questions are answered by _ask without a queue)
+
+    def _say_once(self, text: str) -> None:
+        with self._lock:
+            first = not self._warned
+            self._warned = True
+        if first:
+            warnings.warn(text, RuntimeWarning, stacklevel=2)
+
     @staticmethod
     def _ping(connection: Any) -> None:
         """Activates trainbelld if it is not running, and tells whether it can be reached."""
@@ -376,7 +602,7 @@ class Client:
             raise _bus.NoBus("trainbelld is not reachable: %s" % (reply.body[0] if reply.body else "no answer"))
 
     def _progress_due(self) -> bool:
-        return self._progress is not None and time.monotonic() - self._progress_sent_at >= PROGRESS_INTERVAL
+        return self._progress is not None and time.monotonic() - self._progress_sent_at >= self._interval
 
     def _take_progress(self) -> Optional[Tuple[int, int]]:
         if self._progress is None or not (self._progress_due() or self._closing):

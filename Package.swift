@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// trainbell: training notifications for the Linux desktop.
-/// Layers (DESIGN.md section 2): CDBus/CGio/CSQLite/CCanberra -> DBus (libdbus only) -> DBusGLib (the GLib main loop), TrainBellAPI,
+/// Layers (DESIGN.md section 2): CDBus/CGio/CSQLite/CCanberra/CMosquitto (the last two loaded lazily: CLazyLibraries) -> DBus (libdbus only) -> DBusGLib (the GLib main loop), TrainBellAPI,
 /// TrainBellCore -> TrainBellDesktop -> TrainBellDaemon -> executables. The `trainbell` command links no GLib (issue 17
 /// item 3): it runs `DBus.PollLoop`, and depends on neither DBusGLib nor CGio.
 let strict: [SwiftSetting] = [
@@ -28,10 +28,11 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Event sounds where the notification server plays none; at run time its PulseAudio backend
         // (libcanberra-pulse, which PipeWire's pulse server also serves) and the sound theme.
-        .systemLibrary(name: "CCanberra", pkgConfig: "libcanberra",
-                       providers: [.apt(["libcanberra-dev", "libcanberra-pulse", "sound-theme-freedesktop"])]),
-        // libmosquitto, for trainbelld's link to an MQTT broker ([remote] broker).
-        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        // libmosquitto, for trainbelld's link to an MQTT broker ([remote] broker). Their headers only
+        // (no pkgConfig: it would link them): CLazyLibraries loads both at their first use.
+        .systemLibrary(name: "CCanberra", providers: [.apt(["libcanberra-dev", "libcanberra-pulse", "sound-theme-freedesktop"])]),
+        .systemLibrary(name: "CMosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .target(name: "CLazyLibraries"),
         .target(name: "DBus", dependencies: ["CDBus"], swiftSettings: strict),
         .target(name: "DBusGLib", dependencies: ["DBus", "CGio"], swiftSettings: strict),
         .target(name: "TrainBellCore", swiftSettings: strict),
@@ -43,7 +44,7 @@ let package = Package(
         .target(
             name: "TrainBellDaemon",
             dependencies: [
-                "DBus", "DBusGLib", "CGio", "CSQLite", "CCanberra", "CMosquitto", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
+                "DBus", "DBusGLib", "CGio", "CSQLite", "CCanberra", "CMosquitto", "CLazyLibraries", "TrainBellAPI", "TrainBellCore", "TrainBellDesktop",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],

@@ -94,7 +94,7 @@ final class BrokerLink {
         guard let url else { return }
         let clientID = settings.clientID ?? Self.defaultClientID()
         guard let handle = MosquittoHandle(clientID: clientID, context: Unmanaged.passUnretained(self).toOpaque()) else {
-            lastError = "libmosquitto cannot make a client"
+            lastError = MosquittoHandle.unavailable ?? "libmosquitto cannot make a client"
             log.error("broker: \(lastError)")
             setState(.off)
             return

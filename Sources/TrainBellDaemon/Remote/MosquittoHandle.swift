@@ -1,3 +1,4 @@
+import CLazyLibraries
 import CMosquitto
 
 /// One libmosquitto client (`struct mosquitto`), destroyed with this object.
@@ -20,6 +21,9 @@ final class MosquittoHandle {
         mosquitto_lib_init()
         return true
     }()
+
+    /// Why libmosquitto cannot be loaded (it is loaded at the first client: CLazyLibraries), or nil.
+    static var unavailable: String? { tb_lazy_mosquitto_error().map { String(cString: $0) } }
 
     static func describe(_ code: Int32) -> String {
         String(cString: mosquitto_strerror(code))

@@ -24,6 +24,8 @@ final class DoNotDisturbServiceWatch<State: Equatable> {
     let activates: Bool
     /// How long an asynchronous read may take.
     let readTimeout: Double
+    /// What a failure's log line says before the reason ("Do Not Disturb (dunst) unknown, read as off").
+    let unknownMessage: String
 
     /// The state last read; nil while unknown, after a failure and after `stop`.
     private(set) var state: State?
@@ -39,7 +41,8 @@ final class DoNotDisturbServiceWatch<State: Equatable> {
     private var failureLogged = false
 
     init(connection: Connection, service: BusName, sourceName: String, log: Logger, activates: Bool = false,
-         readTimeout: Double = 5) {
+         readTimeout: Double = 5, unknownMessage: String? = nil) {
+        self.unknownMessage = unknownMessage ?? "Do Not Disturb (\(sourceName)) unknown, read as off"
         self.connection = connection
         self.service = service
         self.sourceName = sourceName
@@ -122,7 +125,7 @@ final class DoNotDisturbServiceWatch<State: Equatable> {
         guard isStarted else { return }
         if !failureLogged {
             failureLogged = true
-            log.debug("Do Not Disturb (\(sourceName)) unknown, read as off: \(reason)")
+            log.debug("\(unknownMessage): \(reason)")
         }
         set(nil)
     }

@@ -139,6 +139,55 @@ import Testing
         #expect(again.sessionsAskedFor == ["auto"])
     }
 
+    /// GNOME as it is: the shell's screen shield, gnome-settings-daemon's proxy on
+    /// `org.freedesktop.ScreenSaver` (which answers NotSupported to all but inhibiting) and Mutter's
+    /// idle monitor. The proxy says nothing, is logged once, and sets no timer.
+    @Test func onGnomeTheSettingsDaemonProxySaysNothing() throws {
+        let bus = try PrivateBus()
+        let shell = try StandInScreenSaver(.gnome, bus: bus)
+        defer { shell.stop() }
+        let proxy = try StandInScreenSaver(.gnomeProxy, bus: bus)
+        defer { proxy.stop() }
+        let mutter = try StandInMutterIdleMonitor(bus: bus)
+        defer { mutter.stop() }
+        let setup = try Setup(bus: bus)
+        defer { setup.stop() }
+        try setup.waitFor(("at-desk", "screen unlocked, org.gnome.ScreenSaver"))
+        try mutter.idle(forMilliseconds: 600_000)
+        try setup.waitFor(("away", "no input for 10 min, org.gnome.Mutter.IdleMonitor"))
+        try shell.lock()
+        try setup.waitFor(("away", "screen locked, org.gnome.ScreenSaver"))
+        try shell.unlock()
+        try mutter.input()
+        try setup.waitFor(("at-desk", "screen unlocked, org.gnome.ScreenSaver"))
+        #expect(proxy.idleTimeReads == 1)
+        let unknown = setup.daemon.log.split(separator: "\n").filter { $0.contains("of org.freedesktop.ScreenSaver is unknown") }
+        #expect(unknown.count == 1)
+        #expect(unknown.first?.contains("NotSupported") == true, "\(unknown)")
+    }
+
+    /// A logind that names no session for "auto" (trainbelld outside any session, no display
+    /// session): `XDG_SESSION_ID` is asked for next.
+    @Test func logindWithoutAnAutoSessionIsAskedForXdgSessionID() throws {
+        let bus = try PrivateBus()
+        let system = try PrivateBus(kind: .system)
+        let logind = try StandInLogind(bus: system, locked: true, answersAuto: false)
+        defer { logind.stop() }
+        let daemon = try DaemonProcess(bus: bus, environment: ["DBUS_SYSTEM_BUS_ADDRESS": system.address,
+                                                               "XDG_SESSION_ID": StandInLogind.sessionID])
+        defer { daemon.stop() }
+        let client = try DaemonClient(bus: bus)
+        var presence = ""
+        _ = client.loop.wait(for: 10) {
+            let values = try? client.call("Get", [.string(DaemonProcess.interface.rawValue), .string("PresenceSource")],
+                                          interface: .properties)
+            presence = values?.first?.stringValue ?? ""
+            return presence == "screen locked, org.freedesktop.login1"
+        }
+        #expect(presence == "screen locked, org.freedesktop.login1")
+        #expect(logind.sessionsAskedFor == ["auto", StandInLogind.sessionID])
+    }
+
     @Test func noSystemBusIsLoggedOnceAndTheRestWorks() throws {
         let bus = try PrivateBus()
         let setup = try Setup(bus: bus)

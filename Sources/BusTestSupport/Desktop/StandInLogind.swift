@@ -24,8 +24,10 @@ public final class StandInLogind: @unchecked Sendable {
     private let host: StandInHost
 
     /// Exports the objects, then takes `org.freedesktop.login1` on `bus` (the stand-in system bus).
-    public init(bus: PrivateBus, locked: Bool = false) throws {
-        let state = LogindState(locked: locked)
+    /// Without `answersAuto`, `GetSession("auto")` fails as for a caller outside any session whose
+    /// user has no display session (`NoSessionForPID`); the session id still works.
+    public init(bus: PrivateBus, locked: Bool = false, answersAuto: Bool = true) throws {
+        let state = LogindState(locked: locked, answersAuto: answersAuto)
         self.state = state
         host = try StandInHost(bus: bus, names: ["org.freedesktop.login1"]) {
             let session = ExportedObject(path: Self.sessionPath, interfaces: [state.session])
@@ -59,7 +61,12 @@ private final class LogindState: @unchecked Sendable {
     var asked: [String] = []
     weak var sessionObject: ExportedObject?
 
-    init(locked: Bool) { self.locked = locked }
+    let answersAuto: Bool
+
+    init(locked: Bool, answersAuto: Bool) {
+        self.locked = locked
+        self.answersAuto = answersAuto
+    }
 
     func setLocked(_ now: Bool) {
         guard now != locked else { return }
@@ -72,6 +79,9 @@ private final class LogindState: @unchecked Sendable {
             Method("GetSession", in: [Argument("session_id", .string)], out: [Argument("object_path", .objectPath)]) { call in
                 let id: String = try call.argument(0)
                 self.asked.append(id)
+                if id == "auto" || id == "self", !self.answersAuto {
+                    throw BusError(ErrorName(rawValue: "org.freedesktop.login1.NoSessionForPID"), "Caller does not belong to any known session")
+                }
                 guard ["auto", "self", StandInLogind.sessionID].contains(id) else {
                     throw BusError(ErrorName(rawValue: "org.freedesktop.login1.NoSuchSession"), "No session '\(id)' known")
                 }

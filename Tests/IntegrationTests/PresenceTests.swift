@@ -16,12 +16,25 @@ import Testing
         let daemon: DaemonProcess
         let client: DaemonClient
 
-        init(bus: PrivateBus, system: PrivateBus? = nil, configuration: String? = nil) throws {
+        init(bus: PrivateBus, system: PrivateBus? = nil, configuration: String? = nil,
+             environment: [String: String] = [:]) throws {
             self.bus = bus
-            var environment: [String: String] = [:]
+            var environment = environment
             if let system { environment["DBUS_SYSTEM_BUS_ADDRESS"] = system.address }
             daemon = try DaemonProcess(bus: bus, configuration: configuration, environment: environment)
             client = try DaemonClient(bus: bus)
+        }
+
+        /// Checks `condition` until it holds or `seconds` pass, pumping the client's loop (its signals)
+        /// in between: the stand-ins' state is read by calls, which no signal announces.
+        @discardableResult
+        func poll(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while !condition() {
+                guard Date() < deadline else { return false }
+                _ = client.loop.run(until: { false }, timeout: 0.02)
+            }
+            return true
         }
 
         /// `Presence` and `PresenceSource` now.
@@ -36,7 +49,7 @@ import Testing
         func waitFor(_ expected: (String, String), timeout: Double = 10,
                      sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
             var last = ("", "")
-            let reached = client.loop.wait(for: timeout) {
+            let reached = poll(timeout) {
                 last = (try? presence()) ?? ("", "")
                 return last == expected
             }
@@ -80,7 +93,7 @@ import Testing
         try setup.waitFor(("at-desk", "screen unlocked, org.gnome.ScreenSaver"))
         #expect(try setup.statusLine() == "  presence:            at desk (screen unlocked, org.gnome.ScreenSaver)")
         // Each change was announced (the first when the shell's state became known: the source changed).
-        _ = setup.client.loop.wait(for: 5) { setup.presenceChanges.count >= 3 }
+        setup.poll(5) { setup.presenceChanges.count >= 3 }
         #expect(setup.presenceChanges == ["at-desk", "away", "at-desk"])
 
         // Locked, then the shell leaves the bus (it crashed): nothing says locked any more.
@@ -173,18 +186,9 @@ import Testing
         let system = try PrivateBus(kind: .system)
         let logind = try StandInLogind(bus: system, locked: true, answersAuto: false)
         defer { logind.stop() }
-        let daemon = try DaemonProcess(bus: bus, environment: ["DBUS_SYSTEM_BUS_ADDRESS": system.address,
-                                                               "XDG_SESSION_ID": StandInLogind.sessionID])
-        defer { daemon.stop() }
-        let client = try DaemonClient(bus: bus)
-        var presence = ""
-        _ = client.loop.wait(for: 10) {
-            let values = try? client.call("Get", [.string(DaemonProcess.interface.rawValue), .string("PresenceSource")],
-                                          interface: .properties)
-            presence = values?.first?.stringValue ?? ""
-            return presence == "screen locked, org.freedesktop.login1"
-        }
-        #expect(presence == "screen locked, org.freedesktop.login1")
+        let setup = try Setup(bus: bus, system: system, environment: ["XDG_SESSION_ID": StandInLogind.sessionID])
+        defer { setup.stop() }
+        try setup.waitFor(("away", "screen locked, org.freedesktop.login1"))
         #expect(logind.sessionsAskedFor == ["auto", StandInLogind.sessionID])
     }
 
@@ -219,7 +223,7 @@ import Testing
         try setup.waitFor(("away", "no input for 3 min, org.gnome.Mutter.IdleMonitor"))
         #expect(try setup.statusLine() == "  presence:            away (no input for 3 min, org.gnome.Mutter.IdleMonitor)")
         // Now a user-active watch waits for the return.
-        _ = setup.client.loop.wait(for: 5) { mutter.watches.count == 2 }
+        setup.poll(5) { mutter.watches.count == 2 }
         #expect(mutter.watches.map(\.interval) == [180_000, nil])
         try mutter.input()
         try setup.waitFor(("at-desk", "input within 3 min, org.gnome.Mutter.IdleMonitor"))
@@ -239,8 +243,36 @@ import Testing
         try setup.client.call("Reload")
         try shell.unlock()
         try setup.waitFor(("at-desk", "screen unlocked, org.gnome.ScreenSaver"))
-        _ = setup.client.loop.wait(for: 5) { mutter.watches.isEmpty }
+        setup.poll(5) { mutter.watches.isEmpty }
         #expect(mutter.watches.isEmpty)
+    }
+
+    /// A `Reload` that starts the idle monitors again (a new away-after) waits for their first
+    /// answers before it decides: away by idleness stays away throughout, with no flap to "at-desk"
+    /// in between for the sinks to take for a return.
+    @Test func aReloadThatChangesTheSourcesDoesNotMakeThePresenceFlap() throws {
+        let bus = try PrivateBus()
+        let shell = try StandInScreenSaver(.gnome, bus: bus)
+        defer { shell.stop() }
+        let mutter = try StandInMutterIdleMonitor(bus: bus)
+        defer { mutter.stop() }
+        let setup = try Setup(bus: bus)
+        defer { setup.stop() }
+        try setup.waitFor(("at-desk", "screen unlocked, org.gnome.ScreenSaver"))
+        try mutter.idle(forMilliseconds: 3_600_000)
+        try setup.waitFor(("away", "no input for 10 min, org.gnome.Mutter.IdleMonitor"))
+        setup.poll(0.3) { false }
+        setup.client.clearSignals()
+        for minutes in [5, 20, 30] {
+            try "[away]\naway-after=\(minutes)\n".write(toFile: setup.daemon.configPath, atomically: true, encoding: .utf8)
+            try setup.client.call("Reload")
+            try setup.waitFor(("away", "no input for \(minutes) min, org.gnome.Mutter.IdleMonitor"))
+        }
+        // Mutter holds the watches of the last rule only.
+        setup.poll { mutter.watches.map(\.interval) == [1_800_000, nil] }
+        #expect(mutter.watches.map(\.interval) == [1_800_000, nil])
+        setup.poll(0.3) { false }
+        #expect(setup.presenceChanges == ["away", "away", "away"])
     }
 
     @Test func mutterRestartedGetsTheWatchesAgain() throws {

@@ -22,12 +22,19 @@ final class PresenceWatcher {
     private let systemBusAddress: String?
     private let sessionID: String?
 
-    /// The configured rule; a change starts the sources it needs again.
+    /// The configured rule; a change starts (or stops) the sources it changes, and only those.
     var rule: AwayRule {
         didSet {
             guard rule != oldValue, isStarted else { return }
-            stopSources()
-            startSources()
+            if rule.watchesLock != oldValue.watchesLock {
+                stopLocks()
+                if rule.watchesLock { startLocks() }
+            }
+            if rule.watchesIdle != oldValue.watchesIdle || rule.awayAfterMinutes != oldValue.awayAfterMinutes {
+                stopIdles()
+                if rule.watchesIdle { startIdles() }
+            }
+            decide()
         }
     }
     /// Gets the status whenever it changes.
@@ -60,37 +67,40 @@ final class PresenceWatcher {
     func start() {
         guard !isStarted else { return }
         isStarted = true
-        startSources()
+        if rule.watchesLock { startLocks() }
+        if rule.watchesIdle { startIdles() }
+        decide()
     }
 
     func stop() {
         isStarted = false
-        stopSources()
+        stopLocks()
+        stopIdles()
     }
 
-    private func startSources() {
-        if rule.watchesLock {
-            locks = [ScreenSaverLock(.gnome, connection: connection, log: log),
-                     ScreenSaverLock(.freedesktop, connection: connection, log: log)]
-            if let system = systemConnection() {
-                locks.append(LogindSessionLock(connection: system, sessionID: sessionID, log: log))
-            }
+    private func startLocks() {
+        locks = [ScreenSaverLock(.gnome, connection: connection, log: log),
+                 ScreenSaverLock(.freedesktop, connection: connection, log: log)]
+        if let system = systemConnection() {
+            locks.append(LogindSessionLock(connection: system, sessionID: sessionID, log: log))
         }
-        if rule.watchesIdle {
-            idles = [MutterIdleMonitor(connection: connection, minutes: rule.awayAfterMinutes, log: log),
-                     ScreenSaverIdleTime(connection: connection, loop: loop, minutes: rule.awayAfterMinutes, log: log)]
-        }
-        for source in locks + idles {
-            source.start { [weak self] in self?.decide() }
-        }
-        decide()
+        for source in locks { source.start { [weak self] in self?.decide() } }
     }
 
-    private func stopSources() {
-        for source in locks + idles { source.stop() }
+    private func startIdles() {
+        idles = [MutterIdleMonitor(connection: connection, minutes: rule.awayAfterMinutes, log: log),
+                 ScreenSaverIdleTime(connection: connection, loop: loop, minutes: rule.awayAfterMinutes, log: log)]
+        for source in idles { source.start { [weak self] in self?.decide() } }
+    }
+
+    private func stopLocks() {
+        for source in locks { source.stop() }
         locks = []
+    }
+
+    private func stopIdles() {
+        for source in idles { source.stop() }
         idles = []
-        decide()
     }
 
     /// The system bus, connected at the first need; its absence is logged once and the logind source
@@ -121,7 +131,10 @@ final class PresenceWatcher {
         decide()
     }
 
+    /// Decides again once every source has settled: sources just started (at the start, after a
+    /// `Reload` that changed them) do not make the presence flap while their first answers are awaited.
     private func decide() {
+        guard (locks + idles).allSatisfy(\.isSettled) else { return }
         let fresh = rule.presence(locks: locks.map(\.reading), idle: idles.map(\.reading))
         guard fresh != status else { return }
         status = fresh

@@ -18,6 +18,7 @@ public final class LogindSessionLock: PresenceSource {
 
     public let name = LogindSessionLock.service.rawValue
     public var value: Bool? { watch.state }
+    public var isSettled: Bool { watch.isSettled }
     /// The session followed, once logind named it.
     public private(set) var sessionPath: ObjectPath?
     private let sessionID: String?
@@ -28,7 +29,7 @@ public final class LogindSessionLock: PresenceSource {
     public init(connection: Connection, sessionID: String?, log: Logger) {
         self.sessionID = sessionID.flatMap { $0.isEmpty ? nil : $0 }
         watch = DoNotDisturbServiceWatch(connection: connection, service: Self.service, sourceName: name, log: log,
-                                         unknownMessage: "presence: the LockedHint of the logind session is unknown")
+                                         unknownMessage: "presence: the LockedHint of the logind session is unknown", reportsSettling: true)
     }
 
     public func start(onChange: @escaping () -> Void) {

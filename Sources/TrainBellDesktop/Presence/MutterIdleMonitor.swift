@@ -14,17 +14,20 @@ public final class MutterIdleMonitor: PresenceSource {
 
     public let name = MutterIdleMonitor.service.rawValue
     public var value: Bool? { watch.state }
+    public var isSettled: Bool { watch.isSettled }
     /// Input-free time that counts as idle, in milliseconds.
     public let interval: UInt64
     private let watch: DoNotDisturbServiceWatch<Bool>
     private var idleWatch: UInt32?
     private var activeWatch: UInt32?
+    /// An `AddUserActiveWatch` is on its way.
+    private var pendingActiveWatch = false
 
     /// A source on `connection` (the session bus), attached to the daemon's loop; idle after `minutes`.
     public init(connection: Connection, minutes: Int, log: Logger) {
         interval = UInt64(max(1, minutes)) * 60_000
         watch = DoNotDisturbServiceWatch(connection: connection, service: Self.service, sourceName: name, log: log,
-                                         unknownMessage: "presence: the idle time from \(Self.service) is unknown")
+                                         unknownMessage: "presence: the idle time from \(Self.service) is unknown", reportsSettling: true)
     }
 
     public func start(onChange: @escaping () -> Void) {
@@ -36,18 +39,24 @@ public final class MutterIdleMonitor: PresenceSource {
     }
 
     public func stop() {
-        for id in [idleWatch, activeWatch].compactMap({ $0 }) where watch.owner != nil {
-            watch.call(path: Self.path, interface: Self.interface, member: "RemoveWatch", [.uint32(id)]) { _ in }
-        }
+        for id in [idleWatch, activeWatch].compactMap({ $0 }) { remove(id) }
         idleWatch = nil
         activeWatch = nil
+        pendingActiveWatch = false
         watch.stop()
+    }
+
+    /// Removes a watch of ours at Mutter (fire and forget).
+    private func remove(_ id: UInt32) {
+        guard watch.owner != nil else { return }
+        watch.call(path: Self.path, interface: Self.interface, member: "RemoveWatch", [.uint32(id)]) { _ in }
     }
 
     /// A new owner: adds the idle watch, then reads the idle time to know where the user is now.
     private func addWatches(_ done: @escaping (Result<Bool, BusError>) -> Void) {
         idleWatch = nil
         activeWatch = nil
+        pendingActiveWatch = false
         watch.call(path: Self.path, interface: Self.interface, member: "AddIdleWatch", [.uint64(interval)]) { [weak self] result in
             guard let self else { return }
             switch result {
@@ -57,6 +66,8 @@ public final class MutterIdleMonitor: PresenceSource {
                     done(.failure(BusError(.invalidArgs, "AddIdleWatch answered \(values), expected a watch id (u)")))
                     return
                 }
+                // Stopped (or a new owner came) while the call was out: the watch is not wanted.
+                guard self.watch.isStarted, self.idleWatch == nil else { return self.remove(id) }
                 self.idleWatch = id
                 self.watch.call(path: Self.path, interface: Self.interface, member: "GetIdletime") { [weak self] result in
                     guard let self else { return }
@@ -84,12 +95,16 @@ public final class MutterIdleMonitor: PresenceSource {
 
     /// The user is idle: one user-active watch tells of the next input.
     private func watchForInput() {
-        guard activeWatch == nil else { return }
+        guard activeWatch == nil, !pendingActiveWatch else { return }
+        pendingActiveWatch = true
         watch.call(path: Self.path, interface: Self.interface, member: "AddUserActiveWatch") { [weak self] result in
             guard let self else { return }
+            self.pendingActiveWatch = false
             switch result {
             case .success(let values):
-                self.activeWatch = values.first.flatMap { UInt32(dbusValue: $0) }
+                guard let id = values.first.flatMap({ UInt32(dbusValue: $0) }) else { return }
+                guard self.watch.isStarted, self.activeWatch == nil else { return self.remove(id) }
+                self.activeWatch = id
             case .failure(let error):
                 self.watch.fail("AddUserActiveWatch: \(error)")
             }

@@ -11,6 +11,8 @@ public protocol PresenceSource: AnyObject {
     var name: String { get }
     /// Locked (lock sources) or idle (idle sources) as last read; nil while unknown.
     var value: Bool? { get }
+    /// Whether the first answers since `start` are in (the state is known, or known to be unknown).
+    var isSettled: Bool { get }
     /// Reads the state and starts watching it; `onChange` runs on the loop whenever `value` may have changed.
     func start(onChange: @escaping () -> Void)
     /// Stops watching; `value` is nil afterwards.

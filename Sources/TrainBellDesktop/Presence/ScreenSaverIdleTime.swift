@@ -16,6 +16,7 @@ public final class ScreenSaverIdleTime: PresenceSource {
 
     public var name: String { Self.service.name.rawValue }
     public var value: Bool? { watch.state }
+    public var isSettled: Bool { watch.isSettled }
     /// Input-free time that counts as idle, in seconds.
     public let limit: UInt32
     private let loop: EventLoop
@@ -27,7 +28,7 @@ public final class ScreenSaverIdleTime: PresenceSource {
         limit = UInt32(max(1, minutes)) * 60
         self.loop = loop
         watch = DoNotDisturbServiceWatch(connection: connection, service: Self.service.name, sourceName: Self.service.name.rawValue,
-                                         log: log, unknownMessage: "presence: the idle time from \(Self.service.name) is unknown")
+                                         log: log, unknownMessage: "presence: the idle time from \(Self.service.name) is unknown", reportsSettling: true)
     }
 
     public func start(onChange: @escaping () -> Void) {

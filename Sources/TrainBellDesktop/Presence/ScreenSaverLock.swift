@@ -27,13 +27,14 @@ public final class ScreenSaverLock: PresenceSource {
     public let service: Service
     public var name: String { service.name.rawValue }
     public var value: Bool? { watch.state }
+    public var isSettled: Bool { watch.isSettled }
     private let watch: DoNotDisturbServiceWatch<Bool>
 
     /// A source on `connection` (the session bus), which must be attached to the daemon's loop.
     public init(_ service: Service, connection: Connection, log: Logger) {
         self.service = service
         watch = DoNotDisturbServiceWatch(connection: connection, service: service.name, sourceName: service.name.rawValue, log: log,
-                                         unknownMessage: "presence: the screen lock of \(service.name) is unknown")
+                                         unknownMessage: "presence: the screen lock of \(service.name) is unknown", reportsSettling: true)
     }
 
     public func start(onChange: @escaping () -> Void) {

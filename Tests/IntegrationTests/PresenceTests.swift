@@ -192,6 +192,25 @@ import Testing
         #expect(logind.sessionsAskedFor == ["auto", StandInLogind.sessionID])
     }
 
+    /// The system bus goes away while trainbelld runs (its dbus-daemon killed): the logind source is
+    /// gone, said once in the log; trainbelld keeps serving on the session bus.
+    @Test func aLostSystemBusDropsTheLogindSourceOnly() throws {
+        let bus = try PrivateBus()
+        let system = try PrivateBus(kind: .system)
+        let logind = try StandInLogind(bus: system, locked: true)
+        defer { logind.stop() }
+        let setup = try Setup(bus: bus, system: system)
+        defer { setup.stop() }
+        try setup.waitFor(("away", "screen locked, org.freedesktop.login1"))
+        system.kill()
+        try setup.waitFor(("at-desk", "none"))
+        let shell = try StandInScreenSaver(.gnome, bus: bus, locked: true)
+        defer { shell.stop() }
+        try setup.waitFor(("away", "screen locked, org.gnome.ScreenSaver"))
+        let lines = setup.daemon.log.split(separator: "\n").filter { $0.contains("lost the system bus") }
+        #expect(lines.count == 1, "\(setup.daemon.log)")
+    }
+
     @Test func noSystemBusIsLoggedOnceAndTheRestWorks() throws {
         let bus = try PrivateBus()
         let setup = try Setup(bus: bus)

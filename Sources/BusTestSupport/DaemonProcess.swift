@@ -66,6 +66,9 @@ public final class DaemonProcess: @unchecked Sendable {
         env["XDG_CONFIG_HOME"] = home.path + "/config"
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
         env.removeValue(forKey: "JOURNAL_STREAM")
+        // Never the machine's system bus (its logind would tell the presence of whoever runs the
+        // tests): none, unless the test hands over its own (`PrivateBus(kind: .system)`).
+        env["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + home.path + "/no-system-bus"
         for (k, v) in environment { env[k] = v }
         let executable = try Self.executable
         let arguments = ["--address", bus.address, "--log-level", "debug"] + extraArguments

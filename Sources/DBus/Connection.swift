@@ -79,6 +79,14 @@ public final class Connection: @unchecked Sendable {
         return try Connection(address: address)
     }
 
+    /// The system bus address the way libdbus finds it: `DBUS_SYSTEM_BUS_ADDRESS`, else the
+    /// well-known socket `/var/run/dbus/system_bus_socket`.
+    public static func systemBusAddress(environment: [String: String]? = nil) -> String {
+        let variable = environment.map { $0["DBUS_SYSTEM_BUS_ADDRESS"] } ?? getenv("DBUS_SYSTEM_BUS_ADDRESS").map { String(cString: $0) }
+        if let variable, !variable.isEmpty { return variable }
+        return "unix:path=/var/run/dbus/system_bus_socket"
+    }
+
     /// The session bus address the way libdbus and GDBus find it.
     public static func sessionBusAddress(environment: [String: String]? = nil) -> String? {
         func env(_ key: String) -> String? {

@@ -59,6 +59,7 @@ public final class Daemon {
     private let notifications: NotificationsClient
     private let notifier: Notifier
     private let doNotDisturb: DoNotDisturbService
+    private let presence: PresenceWatcher
     private let registry: JobRegistry
     private let metrics: MetricsKeeper
     private let stalls: StallDetector
@@ -117,6 +118,7 @@ public final class Daemon {
         doNotDisturb = DoNotDisturbService(monitor: DoNotDisturbMonitor(currentDesktop: desktop, log: log) { kind in
             DoNotDisturbService.source(kind, connection: connection, log: log)
         }, loop: loop, log: log)
+        presence = PresenceWatcher(connection: connection, loop: loop, rule: configuration.awayRule, log: log)
         registry = JobRegistry(connection: connection, loop: loop, history: history, log: log)
         metrics = MetricsKeeper(loop: loop, history: history, log: log)
         metrics.lossJump = (configuration.lossJumpFactor, configuration.lossJumpWindow)
@@ -145,6 +147,7 @@ public final class Daemon {
         registry.restore()
         interface.export()
         doNotDisturb.start()
+        presence.start()
         launcher.start()
         actions.start(notifications)
         do {
@@ -193,6 +196,8 @@ public final class Daemon {
         doNotDisturb.holdsRecords = { [unowned notifier] in notifier.holdsRecords }
         doNotDisturb.onChange = { [weak self] status in self?.doNotDisturbChanged(status) }
         doNotDisturb.quietHours = configuration.quietHours
+        presence.onChange = { [weak self] status in self?.presenceChanged(status) }
+        interface.presenceStatus = { [unowned presence] in presence.status }
         registry.onForget = { [unowned notifier, unowned launcher, unowned metrics, unowned stalls] key in
             notifier.forget(jobID: key)
             launcher.forget(jobID: key)
@@ -279,6 +284,7 @@ public final class Daemon {
             actions.detailsCommand = fresh.detailsCommand
             actions.retryCommand = fresh.retryCommand
             doNotDisturb.quietHours = fresh.quietHours
+            presence.rule = fresh.awayRule
             broker.start(fresh.remote)
             for warning in fresh.warnings { log.warning("\(warning)") }
             log.info("configuration reloaded from \(options.configPath)")
@@ -316,6 +322,11 @@ public final class Daemon {
         guard notifier.updateDoNotDisturb(status, now: Clock.now()) else { return }
         log.info("Do Not Disturb \(status.active ? "on" : "off") (\(status.source))")
         interface.changed(["DoNotDisturb", "DoNotDisturbSource"])
+    }
+
+    private func presenceChanged(_ status: PresenceStatus) {
+        log.info("presence: \(status)")
+        interface.changed(["Presence", "PresenceSource"])
     }
 
     /// What the daemon's run holds besides its components: the retention timer and the exit code.

@@ -38,6 +38,10 @@ struct StatusCommand: ParsableCommand {
             print("trainbelld \(props["Version"]?.stringValue ?? "?")")
             print("  notification server: \(server.isEmpty ? "none — notifications are recorded; errors and completions wait for one" : server)")
             print("  do not disturb:      \(dnd ? "on" : "off") (source: \(props["DoNotDisturbSource"]?.stringValue ?? "none"))")
+            // An older daemon has no such property.
+            if let presence = props["Presence"]?.stringValue {
+                print("  presence:            \(presence == "at-desk" ? "at desk" : presence) (\(props["PresenceSource"]?.stringValue ?? "none"))")
+            }
             print("  running jobs:        \(props["ActiveJobs"]?.integerValue ?? 0)")
             // Said only when a broker is configured (an older daemon has no such property).
             if let remote = props["RemoteStatus"]?.stringValue, remote != "off" {

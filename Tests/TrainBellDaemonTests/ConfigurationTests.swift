@@ -445,7 +445,7 @@ import TrainBellCore
                     + "so the template is never used",
                 "\(s):10: unknown key [templates] milestone-x-title is ignored; did you mean milestone-N-title?",
                 "\(s):11: unknown group [colors] is ignored; known: [milestones], [templates], [sounds], [urgency], "
-                    + "[notifications], [dnd], [launcher], [actions], [history], [progress], [metrics], [remote]",
+                    + "[notifications], [dnd], [launcher], [actions], [history], [progress], [metrics], [remote], [away]",
                 "\(s):13: [actions] retry: {id} is not a placeholder and stays as written; placeholders: {file} {job}",
             ])
         #expect(configuration.sendsDigest)

@@ -176,5 +176,15 @@ extension Configuration {
         #client-id=
         #keep-alive=60
 
+        [away]
+        # When you count as away from the desk (the Presence property and
+        # "trainbell status"; sinks with when=away send only then): locked (the
+        # screen is locked: GNOME's or KDE's screen saver, or logind's LockedHint
+        # of your session), idle (locked, or no keyboard or pointer input for
+        # away-after minutes: GNOME's idle monitor, KDE's session idle time),
+        # always, or never.
+        #when=idle
+        #away-after=10
+
         """#
 }

@@ -67,6 +67,11 @@ struct Configuration: Sendable, Hashable {
     /// The MQTT broker trainbelld follows, and how it logs in.
     var remote = BrokerSettings()
 
+    // MARK: [away]
+
+    /// When the user counts as away from the desk (`when`, `away-after`).
+    var awayRule = AwayRule()
+
     // MARK: [history]
 
     /// The most notification records kept; nil for no limit.

@@ -40,7 +40,7 @@ struct ConfigurationKey: Sendable {
     /// The groups, in the order of the example file.
     static let groups = [
         "milestones", "templates", "sounds", "urgency", "notifications", "dnd", "launcher", "actions", "history", "progress", "metrics",
-        "remote",
+        "remote", "away",
     ]
 
     /// The key `name` of `group`, or nil when trainbell does not know it.
@@ -206,6 +206,15 @@ struct ConfigurationKey: Sendable {
             },
             ConfigurationKey("remote", "keep-alive") { value, configuration throws(ValidationError) in
                 configuration.remote.keepAlive = try ConfigurationValue.wholeNumber(value, in: 5...3_600)
+                return []
+            },
+            ConfigurationKey("away", "when") { value, configuration throws(ValidationError) in
+                configuration.awayRule.when = try ConfigurationValue.awayWhen(value)
+                return []
+            },
+            ConfigurationKey("away", "away-after") { value, configuration throws(ValidationError) in
+                configuration.awayRule.awayAfterMinutes = try ConfigurationValue.wholeNumber(
+                    value, in: 1...1_440, accepted: "a whole number of minutes without input from 1 to 1440 (a day)")
                 return []
             },
         ]

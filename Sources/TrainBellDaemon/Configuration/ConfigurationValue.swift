@@ -106,6 +106,17 @@ enum ConfigurationValue {
         }
     }
 
+    /// `[away] when`: what makes the user away from the desk.
+    static func awayWhen(_ text: String) throws(ValidationError) -> AwayRule.When {
+        let trimmed = text.trimmingWhitespace
+        guard let when = AwayRule.When(rawValue: trimmed.lowercased()) else {
+            throw ValidationError(
+                "\(ConfigurationFile.quoted(trimmed.unicodeScalars)) is not when you are away; accepted: "
+                    + "locked (the screen is locked), idle (locked, or no input for away-after minutes), always or never")
+        }
+        return when
+    }
+
     /// A desktop entry id with or without `.desktop` (returned without),
     /// or nil when blank.
     static func desktopID(_ text: String) throws(ValidationError) -> String? {

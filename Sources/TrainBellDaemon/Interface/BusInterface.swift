@@ -34,6 +34,8 @@ final class BusInterface {
     var configuration: Configuration
     /// The link to an MQTT broker as the properties show it: its state, a sentence, what it refused.
     var remoteStatus: (() -> (state: String, summary: String, refused: UInt64))?
+    /// Whether the user is at the desk or away, and what decided (the presence watcher's status).
+    var presenceStatus: (() -> PresenceStatus)?
     /// `Reload`: the daemon reads the configuration again.
     var reload: (() -> Result<Void, TrainBellError>)?
     private(set) var root: ExportedObject!
@@ -176,6 +178,14 @@ final class BusInterface {
             },
             Property("ActiveJobs", .uint32, documentation: "Jobs that are running.") { [unowned self] in
                 .uint32(UInt32(clamping: self.registry.runningCount))
+            },
+            Property("Presence", .string,
+                     documentation: "Whether you are at the desk: \"at-desk\" or \"away\" (screen locked, or no input for [away] away-after minutes; [away] when decides).") { [unowned self] in
+                .string(self.presenceStatus?().name ?? "at-desk")
+            },
+            Property("PresenceSource", .string,
+                     documentation: "What decided Presence: \"screen locked, org.gnome.ScreenSaver\", \"no input for 10 min, org.gnome.Mutter.IdleMonitor\", \"screen unlocked, org.freedesktop.login1\", \"[away] when=always\", or \"none\" (no source on the bus).") { [unowned self] in
+                .string(self.presenceStatus?().source ?? "none")
             },
             Property("HistoryState", .string, emitsChange: .const,
                      documentation: "How the history is kept: \"ok\", \"recovered: moved the corrupt file to …\", or \"in-memory: …\" (the file cannot be used; everything is still delivered).") { [unowned self] in

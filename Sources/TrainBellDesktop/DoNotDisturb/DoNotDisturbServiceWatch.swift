@@ -24,11 +24,19 @@ final class DoNotDisturbServiceWatch<State: Equatable> {
     let activates: Bool
     /// How long an asynchronous read may take.
     let readTimeout: Double
+    /// What a failure's log line says before the reason ("Do Not Disturb (dunst) unknown, read as off").
+    let unknownMessage: String
+    /// Whether a first failure, which leaves the state unknown as it was, is told to `onChange` too
+    /// (presence sources: their watcher waits until every source has settled).
+    let reportsSettling: Bool
 
     /// The state last read; nil while unknown, after a failure and after `stop`.
     private(set) var state: State?
     /// The unique name that owns `service`; nil while none (or before the bus answered).
     private(set) var owner: String?
+    /// Whether the state is known or known to be unknown since `start`: a read answered or failed,
+    /// or the service is not on the bus. False while the first answers are awaited.
+    private(set) var isSettled = false
 
     private var read: Read?
     private var onChange: (() -> Void)?
@@ -39,7 +47,9 @@ final class DoNotDisturbServiceWatch<State: Equatable> {
     private var failureLogged = false
 
     init(connection: Connection, service: BusName, sourceName: String, log: Logger, activates: Bool = false,
-         readTimeout: Double = 5) {
+         readTimeout: Double = 5, unknownMessage: String? = nil, reportsSettling: Bool = false) {
+        self.reportsSettling = reportsSettling
+        self.unknownMessage = unknownMessage ?? "Do Not Disturb (\(sourceName)) unknown, read as off"
         self.connection = connection
         self.service = service
         self.sourceName = sourceName
@@ -113,6 +123,7 @@ final class DoNotDisturbServiceWatch<State: Equatable> {
     func update(_ state: State) {
         guard isStarted else { return }
         failureLogged = false
+        isSettled = true
         set(state)
     }
 
@@ -120,9 +131,12 @@ final class DoNotDisturbServiceWatch<State: Equatable> {
     /// logged, at debug level, the next ones are not.
     func fail(_ reason: String) {
         guard isStarted else { return }
+        let wasSettled = isSettled
+        isSettled = true
+        if !wasSettled, state == nil, reportsSettling { onChange?() }
         if !failureLogged {
             failureLogged = true
-            log.debug("Do Not Disturb (\(sourceName)) unknown, read as off: \(reason)")
+            log.debug("\(unknownMessage): \(reason)")
         }
         set(nil)
     }
@@ -181,6 +195,7 @@ final class DoNotDisturbServiceWatch<State: Equatable> {
         ownerKnown = false
         owner = nil
         state = nil
+        isSettled = false
         failureLogged = false
     }
 

@@ -15,6 +15,8 @@ enum Entry {
         case "send":
             if let code = SendCommand.runDirectly(Array(arguments.dropFirst())) { exit(code) }
         case "progress":
+            // A broker is ArgumentParser's path (its options are read there).
+            if let broker = getenv("TRAINBELL_BROKER"), broker.pointee != 0 { break }
             if let code = ProgressCommand.runDirectly(Array(arguments.dropFirst())) { exit(code) }
         default:
             break

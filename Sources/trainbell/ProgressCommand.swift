@@ -21,8 +21,12 @@ struct ProgressCommand: ParsableCommand {
     @Flag(help: "Wait for the daemon's answer and report errors.")
     var wait = false
 
+    @OptionGroup(title: "Through an MQTT broker")
+    var broker: BrokerOptions
+
     func run() throws {
         try reporting {
+            if try broker.publish(.progress(step: step, total: total), job: job) { return }
             let service = try Service.connect()
             if wait {
                 try service.call(TrainBell1.reportProgress, job, step, total)

@@ -1,0 +1,217 @@
+import DBus
+import Glibc
+import Synchronization
+import TrainBellCore
+
+/// Where `trainbell run` sends its reports: trainbelld over D-Bus (``ReportSender``) or an MQTT
+/// broker (``BrokerReportSender``). The output pump only pushes; neither ever makes it wait.
+protocol RunReportSink: AnyObject {
+    /// Connects (in the background) before the command starts.
+    func start()
+    /// Queues a report (never waits).
+    func push(_ report: RunReport)
+    /// Waits, boundedly, for the last reports to be taken.
+    func finish()
+}
+
+extension ReportSender: RunReportSink {}
+
+/// Sends the reports of `trainbell run --broker` to an MQTT broker from a thread of its own, as
+/// ``ReportSender`` does to trainbelld: the pump queues reports in a ``RunReportQueue`` and wakes
+/// the thread through a pipe; the thread connects, publishes them as events of schema v1 (progress
+/// coalesced by ``ProgressCoalescer`` to one message a second, retained QoS 0 on the job's topic;
+/// the rest QoS 1 on `B/events`), and polls the connection. It also follows `B/actions/HOST/JOB`:
+/// a click on the desktop is said on stderr (run acts on none, as over D-Bus). ``finish()`` waits at
+/// most ``finalTimeout`` for the broker to acknowledge everything.
+final class BrokerReportSender: RunReportSink, @unchecked Sendable {
+    // @unchecked Sendable: `shared` is behind its Mutex; the client, the coalescer and the ids are
+    // touched only on the sender thread; the pipes are written and read whole bytes at a time.
+
+    /// How long `trainbell run` waits at its end for the broker to acknowledge the last reports.
+    static let finalTimeout = 5.0 + BrokerClient.connectTimeout
+
+    private struct Shared {
+        var queue = RunReportQueue()
+        var finishing = false
+        var woken = false
+    }
+
+    private let shared = Mutex(Shared())
+    private let job: String
+    private let target: BrokerTarget
+    private var coalescer = ProgressCoalescer()
+    /// The pump writes a byte to wake the sender; the sender writes `done` when all was taken.
+    private var wake: [Int32] = [-1, -1]
+    private var events: [Int32] = [-1, -1]
+    private static let done: UInt8 = 2
+
+    init(job: String, target: BrokerTarget) {
+        self.job = job
+        self.target = target
+    }
+
+    func start() {
+        guard pipe(&wake) == 0, pipe(&events) == 0 else {
+            printError("trainbell: notifications are off for this run (cannot create a pipe: \(String(cString: strerror(errno))))")
+            return
+        }
+        for fd in wake + events { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(wake[1], F_SETFL, fcntl(wake[1], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(wake[0], F_SETFL, fcntl(wake[0], F_GETFL) | O_NONBLOCK)
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<BrokerReportSender>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, context)
+        if rc != 0 {
+            Unmanaged<BrokerReportSender>.fromOpaque(context).release()
+            for fd in wake + events { close(fd) }
+            wake = [-1, -1]
+            printError("trainbell: notifications are off for this run (cannot start a thread: \(String(cString: strerror(rc))))")
+            return
+        }
+        pthread_detach(thread)
+    }
+
+    func push(_ report: RunReport) {
+        let wakeUp = shared.withLock { state -> Bool in
+            state.queue.push(report)
+            defer { state.woken = true }
+            return !state.woken
+        }
+        if wakeUp { poke() }
+    }
+
+    func finish() {
+        guard wake[1] >= 0 else { return }
+        shared.withLock { $0.finishing = true }
+        poke()
+        if !wait(seconds: Self.finalTimeout) {
+            printError("trainbell: the broker \(target.url) did not take the last reports within \(Int(Self.finalTimeout)) s")
+        }
+    }
+
+    // MARK: The sender thread
+
+    private func run() {
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&blocked, s) }
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        let publisher: BrokerPublisher
+        do {
+            try target.checkJob(job)
+            publisher = try BrokerPublisher(target: target)
+            publisher.client.onMessage = { [job] topic, payload in
+                guard let action = RemoteAction.decode(payload), action.job == job else { return }
+                printError("trainbell: the desktop chose '\(action.action)' for job \(job) (\(topic)); trainbell run does not act on it")
+            }
+            try publisher.client.subscribe(MQTTTopic.actions(target.url.base, host: target.host, job: job), qos: 1)
+        } catch {
+            printError("trainbell: notifications are off for this run (\(error.description)); the command runs as usual")
+            drain()
+            return
+        }
+        do {
+            try loop(publisher)
+        } catch {
+            printError("trainbell: notifications are off for this run (\(error.description)); the command runs as usual")
+            drain()
+            return
+        }
+        publisher.client.disconnect()
+        signal(Self.done)
+    }
+
+    private func loop(_ publisher: BrokerPublisher) throws(BrokerFailure) {
+        while true {
+            let (reports, finishing) = shared.withLock { state in
+                state.woken = false
+                return (state.queue.popAll(), state.finishing)
+            }
+            let now = Int64(MonotonicClock.nanoseconds / 1000)
+            for report in reports { try send(report, publisher, now: now) }
+            for due in coalescer.due(now: now) { try publisher.publish(due) }
+            if finishing {
+                if let last = coalescer.flush(job: job) { try publisher.publish(last) }
+                try publisher.client.waitAcknowledged(timeout: 5)
+                return
+            }
+            // Asleep until a push, the next coalesced progress, or libmosquitto's keep-alive.
+            let waitMicroseconds = coalescer.nextDue.map { max(0, $0 - now) } ?? 5_000_000
+            if try publisher.client.step(milliseconds: Int32(min(waitMicroseconds, 5_000_000) / 1000) + 1, wake: wake[0]) {
+                var bytes = [UInt8](repeating: 0, count: 64)
+                while read(wake[0], &bytes, bytes.count) > 0 {}
+            }
+        }
+    }
+
+    private func send(_ report: RunReport, _ publisher: BrokerPublisher, now: Int64) throws(BrokerFailure) {
+        let kind: RemoteEvent.Kind
+        switch report {
+        case .start(let title, let total, _):
+            kind = .start(title: title, total: total)
+        case .progress(let current, let total):
+            if let event = coalescer.report(publisher.event(job, .progress(step: current, total: total)), now: now) {
+                try publisher.publish(event)
+            }
+            return
+        case .metrics(let report):
+            kind = .metrics(step: report.step, values: Dictionary(report.values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }))
+        case .error(let message, let type):
+            kind = .error(message: message, type: type, urgency: nil)
+        case .warning(let message):
+            kind = .warning(message: message)
+        case .complete(let message):
+            _ = coalescer.flush(job: job)  // the end clears the job's progress
+            kind = .complete(message: message.isEmpty ? nil : message)
+        case .cancel:
+            _ = coalescer.flush(job: job)
+            kind = .cancel
+        }
+        try publisher.publish(publisher.event(job, kind))
+    }
+
+    /// Reporting is off: what is queued, and what comes, is dropped; the end is still signalled.
+    private func drain() {
+        while true {
+            let finishing = shared.withLock { state in
+                _ = state.queue.popAll()
+                state.woken = false
+                return state.finishing
+            }
+            if finishing { break }
+            var poller = pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)
+            _ = poll(&poller, 1, -1)
+            var bytes = [UInt8](repeating: 0, count: 64)
+            while read(wake[0], &bytes, bytes.count) > 0 {}
+        }
+        signal(Self.done)
+    }
+
+    private func poke() {
+        var byte: UInt8 = 1
+        _ = write(wake[1], &byte, 1)
+    }
+
+    private func signal(_ event: UInt8) {
+        var byte = event
+        _ = write(events[1], &byte, 1)
+    }
+
+    private func wait(seconds: Double) -> Bool {
+        let deadline = MonotonicClock.seconds + seconds
+        while true {
+            let remaining = deadline - MonotonicClock.seconds
+            guard remaining > 0 else { return false }
+            var poller = pollfd(fd: events[0], events: Int16(POLLIN), revents: 0)
+            let n = poll(&poller, 1, Int32((remaining * 1000).rounded(.up)))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            var byte: UInt8 = 0
+            if read(events[0], &byte, 1) == 1, byte == Self.done { return true }
+        }
+    }
+}

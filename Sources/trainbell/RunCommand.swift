@@ -80,6 +80,7 @@ struct RunCommand: ParsableCommand {
         let target: BrokerTarget?
         do {
             target = try broker.target()
+            try target?.checkJob(job)
         } catch {
             printError("trainbell: \(error.description)")
             throw ExitCode(64)

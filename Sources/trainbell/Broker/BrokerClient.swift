@@ -133,7 +133,13 @@ final class BrokerClient {
         if wake >= 0, let last = fds.last, last.fd == wake, last.revents != 0 { woken = true }
         if fd >= 0, let first = fds.first, first.revents != 0 {
             if first.revents & Int16(POLLERR | POLLHUP) != 0, !isConnected {
-                throw unreachable(problem ?? Self.socketError(fd) ?? "the connection was closed")
+                // The pending error, or the one libmosquitto meets reading (TLS may have taken the former).
+                if let problem { throw unreachable(problem) }
+                if let error = Self.socketError(fd) { throw unreachable(error) }
+                // TLS's first write took the error of a connection that never was: a refused one.
+                if Self.neverConnected(fd) { throw unreachable(String(cString: strerror(ECONNREFUSED))) }
+                let rc = library.loopRead(client, 1)
+                throw unreachable(problem ?? (rc == MosquittoLibrary.success ? "the connection was closed" : library.describe(rc)))
             }
             if first.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 let rc = library.loopRead(client, 1)
@@ -159,7 +165,15 @@ final class BrokerClient {
     }
 
     private func unreachable(_ reason: String) -> BrokerFailure {
-        BrokerFailure("cannot reach the broker \(target.url): \(reason)")
+        var text = reason
+        if let tlsError {
+            text += " (\(tlsError))"
+            if tlsError.contains("certificate verify failed") {
+                text += target.caFile == nil ? "; if the broker's certificate is signed by a CA of its own, name it with --broker-ca-file"
+                    : "; is \(target.caFile ?? "") the CA that signed the broker's certificate, for \(target.url.host)?"
+            }
+        }
+        return BrokerFailure("cannot reach the broker \(target.url): \(text)")
     }
 
     /// The pending error of a socket (a refused or timed-out connect).
@@ -168,6 +182,16 @@ final class BrokerClient {
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error != 0 else { return nil }
         return String(cString: strerror(error))
+    }
+
+    /// Whether the socket has no peer (its connect failed).
+    static func neverConnected(_ fd: Int32) -> Bool {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        return rc != 0 && errno == ENOTCONN
     }
 
     // MARK: libmosquitto's callbacks (inside loop_read and loop_write, on the caller's thread)
@@ -185,6 +209,14 @@ final class BrokerClient {
     fileprivate func disconnected(_ rc: Int32) {
         if problem == nil && rc != 0 { problem = library.describe(rc) }
         isConnected = false
+    }
+
+    /// The first OpenSSL error libmosquitto logs: what "A TLS error occurred." was.
+    private var tlsError: String?
+
+    fileprivate func logged(_ line: String) {
+        guard tlsError == nil, line.hasPrefix("OpenSSL Error") else { return }
+        tlsError = String(line.drop { $0 != ":" }.dropFirst().drop { $0 == " " })
     }
 
     fileprivate func published(_ mid: Int32) {
@@ -213,6 +245,10 @@ final class BrokerClient {
         library.connectCallbackSet(client) { _, context, rc in BrokerClient.from(context)?.connected(rc) }
         library.disconnectCallbackSet(client) { _, context, rc in BrokerClient.from(context)?.disconnected(rc) }
         library.publishCallbackSet(client) { _, context, mid in BrokerClient.from(context)?.published(mid) }
+        library.logCallbackSet(client) { _, context, _, line in
+            guard let line else { return }
+            BrokerClient.from(context)?.logged(String(cString: line))
+        }
         library.messageCallbackSet(client) { _, context, message in
             guard let message else { return }
             BrokerClient.from(context)?.received(message)

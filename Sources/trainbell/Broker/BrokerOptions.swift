@@ -120,10 +120,13 @@ extension BrokerOptions {
         let target: BrokerTarget?
         do {
             target = try self.target()
+            try target?.checkJob(job)
         } catch {
             throw Failure(message: error.description, code: 64)
         }
         guard let target else { return false }
+        // A broker that closes the connection must fail a write, not end the command.
+        signal(SIGPIPE, SIG_IGN)
         do {
             try BrokerPublisher.send(kind, job: job, to: target)
         } catch {

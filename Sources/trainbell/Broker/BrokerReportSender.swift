@@ -98,7 +98,9 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
     private func run() {
         var blocked = sigset_t()
         sigemptyset(&blocked)
-        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&blocked, s) }
+        // SIGPIPE too: a write to a closed connection fails with EPIPE on this thread, and the
+        // command (which must not inherit an ignored SIGPIPE) keeps the default.
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE] { sigaddset(&blocked, s) }
         pthread_sigmask(SIG_BLOCK, &blocked, nil)
         let publisher: BrokerPublisher
         do {

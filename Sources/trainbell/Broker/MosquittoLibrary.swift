@@ -11,6 +11,7 @@ struct MosquittoLibrary: @unchecked Sendable {
     typealias ConnectCallback = @convention(c) (Client?, UnsafeMutableRawPointer?, Int32) -> Void
     typealias PublishCallback = @convention(c) (Client?, UnsafeMutableRawPointer?, Int32) -> Void
     typealias MessageCallback = @convention(c) (Client?, UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Void
+    typealias LogCallback = @convention(c) (Client?, UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?) -> Void
 
     let libInit: @convention(c) () -> Int32
     let new: @convention(c) (UnsafePointer<CChar>?, Bool, UnsafeMutableRawPointer?) -> Client?
@@ -33,6 +34,7 @@ struct MosquittoLibrary: @unchecked Sendable {
     let disconnectCallbackSet: @convention(c) (Client, ConnectCallback?) -> Void
     let publishCallbackSet: @convention(c) (Client, PublishCallback?) -> Void
     let messageCallbackSet: @convention(c) (Client, MessageCallback?) -> Void
+    let logCallbackSet: @convention(c) (Client, LogCallback?) -> Void
     let strerror: @convention(c) (Int32) -> UnsafePointer<CChar>?
     let connackString: @convention(c) (Int32) -> UnsafePointer<CChar>?
 
@@ -73,6 +75,7 @@ struct MosquittoLibrary: @unchecked Sendable {
                 disconnectCallbackSet: try symbol("mosquitto_disconnect_callback_set"),
                 publishCallbackSet: try symbol("mosquitto_publish_callback_set"),
                 messageCallbackSet: try symbol("mosquitto_message_callback_set"),
+                logCallbackSet: try symbol("mosquitto_log_callback_set"),
                 strerror: try symbol("mosquitto_strerror"), connackString: try symbol("mosquitto_connack_string"))
             _ = library.libInit()
             return .success(library)

@@ -129,6 +129,33 @@ import TrainBellCore
         #expect(BrokerTests.eventually(5) { broker.log.contains("Outgoing messages are being dropped for client tb-cli-flood") }, "\(broker.log.suffix(2000))")
     }
 
+    @Test func aRetryClickedOnTheDesktopReachesTheRunThatPublishedTheError() throws {
+        let broker = try MosquittoBroker()
+        let bus = try PrivateBus()
+        let server = try StandInNotificationServer(bus: bus)
+        defer { server.stop(); bus.stop(); broker.stop() }
+        let daemon = try DaemonProcess(bus: bus, configuration: broker.remoteConfiguration(clientID: "tb-cli-actions"))
+        defer { daemon.stop() }
+        try BrokerTests.waitConnected(bus, daemon)
+        usleep(700_000)  // past the backlog window
+
+        let done = broker.directory.path + "/done"
+        let stderr = broker.directory.path + "/run.err"
+        let run = try ChildProcess(try Self.trainbell, [
+            "run", "--job", "act-1", "--", "/bin/sh", "-c",
+            "echo 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB' >&2; while [ ! -e \(done) ]; do sleep 0.1; done",
+        ], environment: Self.publisherEnvironment(broker), stdout: broker.directory.path + "/run.out", stderr: stderr)
+        defer { run.terminate() }
+        #expect(server.wait(timeout: 15) { $0.compactMap(\.notifyCall).count == 1 }, "\(daemon.log)")
+        let error = try #require(server.notifies.first)
+        #expect(error.body.hasSuffix("on gpu-07"), "\(error)")
+        try server.invokeAction(id: try #require(error.returnedID), actionKey: "retry")
+        func said() -> String { (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "" }
+        #expect(BrokerTests.eventually(10) { said().contains("trainbell: the desktop chose 'retry' for job act-1") }, "\(said())")
+        creat(done, 0o644)
+        #expect(run.wait(seconds: 20) == 0, "\(said())")
+    }
+
     @Test func anUnreachableBrokerIsAClearFailure() throws {
         let broker = try MosquittoBroker()
         broker.stop()

@@ -156,6 +156,44 @@ import TrainBellCore
         #expect(run.wait(seconds: 20) == 0, "\(said())")
     }
 
+    @Test func aBrokerKilledDuringARunIsConnectedAgainWithNothingLost() throws {
+        let broker = try MosquittoBroker()
+        let bus = try PrivateBus()
+        let server = try StandInNotificationServer(bus: bus)
+        defer { server.stop(); bus.stop(); broker.stop() }
+        let daemon = try DaemonProcess(bus: bus, configuration: broker.remoteConfiguration(clientID: "tb-cli-lost"))
+        defer { daemon.stop() }
+        try BrokerTests.waitConnected(bus, daemon)
+        usleep(700_000)
+
+        let step = broker.directory.path + "/step"
+        let stderr = broker.directory.path + "/run.err"
+        let run = try ChildProcess(try Self.trainbell, [
+            "run", "--job", "lost-1", "--", "/bin/sh", "-c",
+            "echo 'UserWarning: before the loss' >&2; while [ ! -e \(step) ]; do sleep 0.1; done; echo 'UserWarning: after the loss' >&2",
+        ], environment: Self.publisherEnvironment(broker), stdout: broker.directory.path + "/run.out", stderr: stderr)
+        defer { run.terminate() }
+        #expect(server.wait(timeout: 15) { $0.compactMap(\.notifyCall).count == 1 }, "\(daemon.log)")
+        func said() -> String { (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "" }
+
+        broker.stop(kill: true)
+        #expect(BrokerTests.eventually(10) { said().contains("trainbell: lost the broker \(broker.url)") }, "\(said())")
+        // The second warning and the end come while the broker is away: they wait in the run.
+        creat(step, 0o644)
+        usleep(1_000_000)
+        try broker.start()
+        #expect(run.wait(seconds: 30) == 0, "\(said())")
+        #expect(said().contains("trainbell: the broker \(broker.url) answers again"), "\(said())")
+        #expect(!said().contains("were not published"), "\(said())")
+        let client = try DaemonClient(bus: bus, recordSignals: false)
+        #expect(BrokerTests.eventually(30) { BrokerTests.property(client, "RemoteState") == .string("connected") }, "\(daemon.log)")
+        #expect(server.wait(timeout: 15) { $0.compactMap(\.notifyCall).count == 3 }, "\(server.notifies.map(\.body)); \(said())")
+        usleep(500_000)
+        #expect(server.notifies.count == 3, "nothing twice: \(server.notifies.map(\.body))")
+        let history = try client.history("gpu-07/lost-1")
+        #expect(history.map { $0["type"]?.unwrapped } == [.string("warning"), .string("warning"), .string("completion")], "\(history)")
+    }
+
     @Test func anUnreachableBrokerIsAClearFailure() throws {
         let broker = try MosquittoBroker()
         broker.stop()

@@ -20,6 +20,8 @@ final class BrokerClient {
     private let library: MosquittoLibrary
     private let client: OpaquePointer
     private(set) var isConnected = false
+    /// Whether this connection was made (its loss is "lost", not "cannot reach").
+    private var wasConnected = false
     /// Why the connection was refused or lost; nil while all is well.
     private(set) var problem: String?
     /// QoS 1 messages not acknowledged yet (by message id).
@@ -63,9 +65,15 @@ final class BrokerClient {
 
     // MARK: Connecting, publishing, waiting
 
-    /// Connects, waiting at most ``connectTimeout`` for the broker's CONNACK.
-    func connect() throws(BrokerFailure) {
-        let rc = library.connectAsync(client, target.url.host, Int32(target.url.port), Self.keepAlive)
+    /// Connects (`again`: after a loss, with what was not acknowledged sent again), waiting at most
+    /// ``connectTimeout`` for the broker's CONNACK.
+    func connect(again: Bool = false) throws(BrokerFailure) {
+        problem = nil
+        tlsError = nil
+        isConnected = false
+        wasConnected = false
+        let rc = again ? library.reconnectAsync(client)
+            : library.connectAsync(client, target.url.host, Int32(target.url.port), Self.keepAlive)
         guard rc == MosquittoLibrary.success else { throw unreachable(library.describe(rc)) }
         let deadline = MonotonicClock.seconds + Self.connectTimeout
         while !isConnected {
@@ -132,7 +140,7 @@ final class BrokerClient {
         var woken = false
         if wake >= 0, let last = fds.last, last.fd == wake, last.revents != 0 { woken = true }
         if fd >= 0, let first = fds.first, first.revents != 0 {
-            if first.revents & Int16(POLLERR | POLLHUP) != 0, !isConnected {
+            if first.revents & Int16(POLLERR | POLLHUP) != 0, !wasConnected {
                 // The pending error, or the one libmosquitto meets reading (TLS may have taken the former).
                 if let problem { throw unreachable(problem) }
                 if let error = Self.socketError(fd) { throw unreachable(error) }
@@ -157,11 +165,11 @@ final class BrokerClient {
 
     private func lost(_ rc: Int32, fd: Int32) -> BrokerFailure {
         let reason = problem ?? Self.socketError(fd) ?? library.describe(rc)
-        return isConnected ? BrokerFailure("lost the broker \(target.url): \(reason)") : unreachable(reason)
+        return wasConnected ? BrokerFailure("lost the broker \(target.url): \(reason)") : unreachable(reason)
     }
 
     private func problemFailure(_ reason: String) -> BrokerFailure {
-        isConnected ? BrokerFailure("lost the broker \(target.url): \(reason)") : unreachable(reason)
+        wasConnected ? BrokerFailure("lost the broker \(target.url): \(reason)") : unreachable(reason)
     }
 
     private func unreachable(_ reason: String) -> BrokerFailure {
@@ -199,6 +207,7 @@ final class BrokerClient {
     fileprivate func connected(_ rc: Int32) {
         if rc == 0 {
             isConnected = true
+            wasConnected = true
             problem = nil
         } else {
             problem = "the broker refused the connection: \(library.describeRefusal(rc))"

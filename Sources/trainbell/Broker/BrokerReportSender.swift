@@ -40,6 +40,8 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
     private let job: String
     private let target: BrokerTarget
     private var coalescer = ProgressCoalescer()
+    /// Reports taken from the queue and not published yet (the broker was lost meanwhile).
+    private var taken: [RunReport] = []
     /// The pump writes a byte to wake the sender; the sender writes `done` when all was taken.
     private var wake: [Int32] = [-1, -1]
     private var events: [Int32] = [-1, -1]
@@ -116,15 +118,61 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
             drain()
             return
         }
-        do {
-            try loop(publisher)
-        } catch {
-            printError("trainbell: notifications are off for this run (\(error.description)); the command runs as usual")
-            drain()
-            return
-        }
+        serve(publisher)
         publisher.client.disconnect()
         signal(Self.done)
+    }
+
+    /// Publishes until the end; a lost broker is connected again (1 s, doubling to 30 s), the reports
+    /// waiting in the queue meanwhile and what it had not acknowledged sent again (the desktop drops
+    /// the duplicates by event id). At the end, a broker still away gets ``finalTimeout`` to return.
+    private func serve(_ publisher: BrokerPublisher) {
+        var backoff = 1.0
+        var finishingSince: Double?
+        while true {
+            do {
+                try loop(publisher)
+                return
+            } catch {
+                printError("trainbell: \(error.description); the reports wait for it")
+            }
+            while true {
+                let finishing = shared.withLock { $0.finishing }
+                if finishing && finishingSince == nil { finishingSince = MonotonicClock.seconds }
+                let left = finishingSince.map { Self.finalTimeout - 3 - (MonotonicClock.seconds - $0) } ?? .infinity
+                guard left > 0 else {
+                    let waiting = shared.withLock { $0.queue.count } + taken.count + publisher.client.unacknowledged.count
+                    printError("trainbell: the broker \(target.url) did not come back; \(waiting) report(s) were not published")
+                    return
+                }
+                sleep(seconds: min(backoff, left))
+                backoff = min(backoff * 2, 30)
+                do {
+                    try publisher.client.connect(again: true)
+                    try publisher.client.subscribe(MQTTTopic.actions(target.url.base, host: target.host, job: job), qos: 1)
+                    printError("trainbell: the broker \(target.url) answers again")
+                    backoff = 1
+                    break
+                } catch {
+                    continue
+                }
+            }
+        }
+    }
+
+    /// Waits `seconds`; pushes meanwhile only wait in the queue, and the end cuts it short.
+    private func sleep(seconds: Double) {
+        let deadline = MonotonicClock.seconds + seconds
+        while true {
+            let remaining = deadline - MonotonicClock.seconds
+            guard remaining > 0 else { return }
+            var poller = pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, Int32(remaining * 1000) + 1) > 0 {
+                var bytes = [UInt8](repeating: 0, count: 64)
+                while read(wake[0], &bytes, bytes.count) > 0 {}
+                if shared.withLock({ $0.finishing }) { return }
+            }
+        }
     }
 
     private func loop(_ publisher: BrokerPublisher) throws(BrokerFailure) {
@@ -133,8 +181,13 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
                 state.woken = false
                 return (state.queue.popAll(), state.finishing)
             }
+            taken += reports
             let now = Int64(MonotonicClock.nanoseconds / 1000)
-            for report in reports { try send(report, publisher, now: now) }
+            // One at a time: those not published when the broker is lost stay for the next connection.
+            while let report = taken.first {
+                try send(report, publisher, now: now)
+                taken.removeFirst()
+            }
             for due in coalescer.due(now: now) { try publisher.publish(due) }
             if finishing {
                 if let last = coalescer.flush(job: job) { try publisher.publish(last) }

@@ -22,6 +22,7 @@ struct MosquittoLibrary: @unchecked Sendable {
                                 UnsafeRawPointer?) -> Int32
     let intOption: @convention(c) (Client, Int32, Int32) -> Int32
     let connectAsync: @convention(c) (Client, UnsafePointer<CChar>, Int32, Int32) -> Int32
+    let reconnectAsync: @convention(c) (Client) -> Int32
     let disconnect: @convention(c) (Client) -> Int32
     let publish: @convention(c) (Client, UnsafeMutablePointer<Int32>?, UnsafePointer<CChar>, Int32, UnsafeRawPointer?, Int32, Bool) -> Int32
     let subscribe: @convention(c) (Client, UnsafeMutablePointer<Int32>?, UnsafePointer<CChar>, Int32) -> Int32
@@ -67,6 +68,7 @@ struct MosquittoLibrary: @unchecked Sendable {
                 userDataSet: try symbol("mosquitto_user_data_set"),
                 usernamePasswordSet: try symbol("mosquitto_username_pw_set"), tlsSet: try symbol("mosquitto_tls_set"),
                 intOption: try symbol("mosquitto_int_option"), connectAsync: try symbol("mosquitto_connect_async"),
+                reconnectAsync: try symbol("mosquitto_reconnect_async"),
                 disconnect: try symbol("mosquitto_disconnect"), publish: try symbol("mosquitto_publish"),
                 subscribe: try symbol("mosquitto_subscribe"), loopRead: try symbol("mosquitto_loop_read"),
                 loopWrite: try symbol("mosquitto_loop_write"), loopMisc: try symbol("mosquitto_loop_misc"),

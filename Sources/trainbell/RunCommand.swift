@@ -19,7 +19,8 @@ struct RunCommand: ParsableCommand {
 
             With --broker (or TRAINBELL_BROKER) the reports are published to an MQTT broker instead, as events of \
             schema v1 of this host (TRAINBELL_HOST, else the short host name): progress at most once a second, \
-            retained on the job's own topic; the rest with QoS 1, which the broker acknowledges before trainbell \
+            retained on the job's own topic; metrics merged, at most every 10 s (the interval doubling every 100 \
+            messages); the rest with QoS 1, which the broker acknowledges before trainbell \
             exits (at most 15 s). A broker lost during the run is connected again (1 s, doubling to 30 s) while \
             the reports wait. Clicks on the desktop (B/actions/HOST/JOB) are said on stderr.
 

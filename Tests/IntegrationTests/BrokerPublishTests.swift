@@ -88,13 +88,16 @@ import TrainBellCore
         defer { daemon.stop() }
 
         let env = Self.publisherEnvironment(broker)
-        // A run whose output is a fast bar: 200,000 steps, redrawn each step.
+        // A run whose output is a fast bar: 200,000 steps, redrawn each step, with a Trainer's log
+        // line of metrics every 1,000 steps (QoS 1 events: merged and spaced, never 200 messages).
         let script = broker.directory.path + "/bar.py"
         try """
             import sys
             n = 200000
             for i in range(n + 1):
                 sys.stderr.write("\\r%3d%%|#####| %d/%d [00:01<00:00, 99999.00it/s]" % (i * 100 // n, i, n))
+                if i % 1000 == 999:
+                    sys.stderr.write("\\n{'loss': '%g', 'grad_norm': '2.5', 'learning_rate': '1e-05', 'epoch': '%g'}\\n" % (i / 1000.0, i / n))
             sys.stderr.write("\\n")
             """.write(toFile: script, atomically: true, encoding: .utf8)
         let run = try runCommand(try Self.trainbell, ["run", "--job", "flood", "--", "/usr/bin/python3", script], replacingEnvironment: env)
@@ -119,6 +122,8 @@ import TrainBellCore
                 "\(shown.first?.body ?? ""); log:\n\(daemon.log)")
         let client = try DaemonClient(bus: bus, recordSignals: false)
         #expect(try client.history("gpu-07/flood").last?["type"]?.unwrapped == .string("completion"))
+        let metrics = "\(try client.call("GetMetrics", [.string("gpu-07/flood")]))"
+        #expect(metrics.contains("loss") && metrics.contains("199.999"), "the last logged loss is there: \(metrics.prefix(600))")
         #expect(try client.history("gpu-07/calls").last?["type"]?.unwrapped == .string("completion"))
         #expect(!broker.log.contains("being dropped"), "the broker's queue for trainbelld never filled")
 

@@ -20,7 +20,8 @@ extension ReportSender: RunReportSink {}
 /// ``ReportSender`` does to trainbelld: the pump queues reports in a ``RunReportQueue`` and wakes
 /// the thread through a pipe; the thread connects, publishes them as events of schema v1 (progress
 /// coalesced by ``ProgressCoalescer`` to one message a second, retained QoS 0 on the job's topic;
-/// the rest QoS 1 on `B/events`), and polls the connection. It also follows `B/actions/HOST/JOB`:
+/// metrics merged and spaced by ``MetricsThrottle``; the rest QoS 1 on `B/events`), and polls the
+/// connection. It also follows `B/actions/HOST/JOB`:
 /// a click on the desktop is said on stderr (run acts on none, as over D-Bus). ``finish()`` waits at
 /// most ``finalTimeout`` for the broker to acknowledge everything.
 final class BrokerReportSender: RunReportSink, @unchecked Sendable {
@@ -40,6 +41,8 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
     private let job: String
     private let target: BrokerTarget
     private var coalescer = ProgressCoalescer()
+    /// Metrics are QoS 1 events: merged and spaced so that they never fill the broker's queue.
+    private var metrics = MetricsThrottle()
     /// Reports taken from the queue and not published yet (the broker was lost meanwhile).
     private var taken: [RunReport] = []
     /// The pump writes a byte to wake the sender; the sender writes `done` when all was taken.
@@ -189,13 +192,16 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
                 taken.removeFirst()
             }
             for due in coalescer.due(now: now) { try publisher.publish(due) }
+            if let due = metrics.due(now: now) { try publisher.publish(publisher.event(job, .metrics(step: due.step, values: due.values))) }
             if finishing {
                 if let last = coalescer.flush(job: job) { try publisher.publish(last) }
+                try flushMetrics(publisher, now: now)
                 try publisher.client.waitAcknowledged(timeout: 5)
                 return
             }
             // Asleep until a push, the next coalesced progress, or libmosquitto's keep-alive.
-            let waitMicroseconds = coalescer.nextDue.map { max(0, $0 - now) } ?? 5_000_000
+            let next = [coalescer.nextDue, metrics.nextDue].compactMap { $0 }.min()
+            let waitMicroseconds = next.map { max(0, $0 - now) } ?? 5_000_000
             if try publisher.client.step(milliseconds: Int32(min(waitMicroseconds, 5_000_000) / 1000) + 1, wake: wake[0]) {
                 var bytes = [UInt8](repeating: 0, count: 64)
                 while read(wake[0], &bytes, bytes.count) > 0 {}
@@ -214,19 +220,30 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
             }
             return
         case .metrics(let report):
-            kind = .metrics(step: report.step, values: Dictionary(report.values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }))
+            let values = Dictionary(report.values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            if let merged = metrics.report(step: report.step, values: values, now: now) {
+                try publisher.publish(publisher.event(job, .metrics(step: merged.step, values: merged.values)))
+            }
+            return
         case .error(let message, let type):
+            try flushMetrics(publisher, now: now)  // the numbers that led to it come first
             kind = .error(message: message, type: type, urgency: nil)
         case .warning(let message):
             kind = .warning(message: message)
         case .complete(let message):
             _ = coalescer.flush(job: job)  // the end clears the job's progress
+            try flushMetrics(publisher, now: now)
             kind = .complete(message: message.isEmpty ? nil : message)
         case .cancel:
             _ = coalescer.flush(job: job)
+            try flushMetrics(publisher, now: now)
             kind = .cancel
         }
         try publisher.publish(publisher.event(job, kind))
+    }
+
+    private func flushMetrics(_ publisher: BrokerPublisher, now: Int64) throws(BrokerFailure) {
+        if let kept = metrics.flush(now: now) { try publisher.publish(publisher.event(job, .metrics(step: kept.step, values: kept.values))) }
     }
 
     /// Reporting is off: what is queued, and what comes, is dropped; the end is still signalled.

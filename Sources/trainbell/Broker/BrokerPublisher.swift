@@ -9,7 +9,7 @@ import TrainBellCore
 final class BrokerPublisher {
     let target: BrokerTarget
     let client: BrokerClient
-    private var ids = EventIDs()
+    private var ids: EventIDs
 
     /// The longest message text published (the desktop refuses payloads over 256 KiB).
     static let maximumText = 64 << 10
@@ -17,6 +17,7 @@ final class BrokerPublisher {
     /// Connects to `target`'s broker (at most ``BrokerClient/connectTimeout``).
     init(target: BrokerTarget) throws(BrokerFailure) {
         self.target = target
+        ids = EventIDs(host: target.host)
         client = try BrokerClient(target: target)
         try client.connect()
     }
@@ -85,14 +86,14 @@ final class BrokerPublisher {
     }
 }
 
-/// Event ids unique per publisher: the process id, 64 random bits of this process and a sequence
-/// number (`4711-9f3c…-1`), so that neither a reused pid nor two hosts' processes collide.
+/// Event ids unique per publisher: the host, the process id, 64 random bits of this process and a
+/// sequence number (`gpu-07-4711-9f3c…-1`), so that neither a reused pid nor two hosts collide.
 struct EventIDs {
     private let prefix: String
     private var sequence = 0
 
-    init() {
-        prefix = "\(getpid())-" + String(UInt64.random(in: .min ... .max), radix: 16)
+    init(host: String) {
+        prefix = "\(host)-\(getpid())-" + String(UInt64.random(in: .min ... .max), radix: 16)
     }
 
     mutating func next() -> String {

@@ -43,6 +43,12 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
     private var coalescer = ProgressCoalescer()
     /// Metrics are QoS 1 events: merged and spaced so that they never fill the broker's queue.
     private var metrics = MetricsThrottle()
+    /// Warnings published, and those left out past ``maximumWarnings``.
+    private var warnings = 0
+    private var warningsLeftOut = 0
+    /// At most this many warnings of a run go to the broker (each is a QoS 1 message the broker keeps
+    /// for an offline trainbelld, and its queue is bounded); one more says how many were left out.
+    static let maximumWarnings = 100
     /// Reports taken from the queue and not published yet (the broker was lost meanwhile).
     private var taken: [RunReport] = []
     /// The pump writes a byte to wake the sender; the sender writes `done` when all was taken.
@@ -227,19 +233,34 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
             return
         case .error(let message, let type):
             try flushMetrics(publisher, now: now)  // the numbers that led to it come first
+            try sayWarningsLeftOut(publisher)
             kind = .error(message: message, type: type, urgency: nil)
         case .warning(let message):
+            warnings += 1
+            guard warnings <= Self.maximumWarnings else {
+                warningsLeftOut += 1
+                return
+            }
             kind = .warning(message: message)
         case .complete(let message):
             _ = coalescer.flush(job: job)  // the end clears the job's progress
             try flushMetrics(publisher, now: now)
+            try sayWarningsLeftOut(publisher)
             kind = .complete(message: message.isEmpty ? nil : message)
         case .cancel:
             _ = coalescer.flush(job: job)
             try flushMetrics(publisher, now: now)
+            try sayWarningsLeftOut(publisher)
             kind = .cancel
         }
         try publisher.publish(publisher.event(job, kind))
+    }
+
+    private func sayWarningsLeftOut(_ publisher: BrokerPublisher) throws(BrokerFailure) {
+        guard warningsLeftOut > 0 else { return }
+        try publisher.publish(publisher.event(job, .warning(
+            message: "\(warningsLeftOut) more warnings were left out (at most \(Self.maximumWarnings) a run go through the broker)")))
+        warningsLeftOut = 0
     }
 
     private func flushMetrics(_ publisher: BrokerPublisher, now: Int64) throws(BrokerFailure) {

@@ -67,7 +67,7 @@ final class BrokerClient {
 
     /// Connects (`again`: after a loss, with what was not acknowledged sent again), waiting at most
     /// ``connectTimeout`` for the broker's CONNACK.
-    func connect(again: Bool = false) throws(BrokerFailure) {
+    func connect(again: Bool = false, timeout: Double = BrokerClient.connectTimeout) throws(BrokerFailure) {
         problem = nil
         tlsError = nil
         isConnected = false
@@ -75,10 +75,10 @@ final class BrokerClient {
         let rc = again ? library.reconnectAsync(client)
             : library.connectAsync(client, target.url.host, Int32(target.url.port), Self.keepAlive)
         guard rc == MosquittoLibrary.success else { throw unreachable(library.describe(rc)) }
-        let deadline = MonotonicClock.seconds + Self.connectTimeout
+        let deadline = MonotonicClock.seconds + timeout
         while !isConnected {
             let remaining = deadline - MonotonicClock.seconds
-            guard remaining > 0 else { throw unreachable("no answer within \(Int(Self.connectTimeout)) s") }
+            guard remaining > 0 else { throw unreachable("no answer within \(Int(timeout.rounded(.up))) s") }
             _ = try step(milliseconds: Int32(min(remaining, 1) * 1000) + 1)
         }
     }

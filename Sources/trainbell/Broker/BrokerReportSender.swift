@@ -156,8 +156,11 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
                 }
                 sleep(seconds: min(backoff, left))
                 backoff = min(backoff * 2, 30)
+                // Once the run has ended, the attempt fits in what is left of its wait.
+                if finishingSince == nil && shared.withLock({ $0.finishing }) { finishingSince = MonotonicClock.seconds }
+                let remaining = finishingSince.map { Self.finalTimeout - 3 - (MonotonicClock.seconds - $0) } ?? BrokerClient.connectTimeout
                 do {
-                    try publisher.client.connect(again: true)
+                    try publisher.client.connect(again: true, timeout: min(BrokerClient.connectTimeout, max(0.5, remaining)))
                     try publisher.client.subscribe(MQTTTopic.actions(target.url.base, host: target.host, job: job), qos: 1)
                     printError("trainbell: the broker \(target.url) answers again")
                     backoff = 1

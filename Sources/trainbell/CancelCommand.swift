@@ -9,7 +9,13 @@ struct CancelCommand: ParsableCommand {
     @Argument(help: "The job id.")
     var job: String
 
+    @OptionGroup(title: "Through an MQTT broker")
+    var broker: BrokerOptions
+
     func run() throws {
-        try reporting { try Service.connect().call(TrainBell1.cancelJob, job) }
+        try reporting {
+            if try broker.publish(.cancel, job: job) { return }
+            try Service.connect().call(TrainBell1.cancelJob, job)
+        }
     }
 }

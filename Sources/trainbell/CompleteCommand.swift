@@ -14,9 +14,14 @@ struct CompleteCommand: ParsableCommand {
     @Argument(help: "A message for the notification; - reads it from standard input.")
     var message: String = ""
 
+    @OptionGroup(title: "Through an MQTT broker")
+    var broker: BrokerOptions
+
     func run() throws {
         try reporting {
-            print(try Service.connect().call(TrainBell1.completeJob, job, resolvedMessage(message)).value)
+            let text = resolvedMessage(message)
+            if try broker.publish(.complete(message: text.isEmpty ? nil : text), job: job) { return }
+            print(try Service.connect().call(TrainBell1.completeJob, job, text).value)
         }
     }
 }

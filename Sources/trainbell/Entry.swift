@@ -10,16 +10,40 @@ import TrainBellAPI
 @main
 enum Entry {
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = brokerOptionsAfterSubcommand(Array(CommandLine.arguments.dropFirst()))
         switch arguments.first {
         case "send":
             if let code = SendCommand.runDirectly(Array(arguments.dropFirst())) { exit(code) }
         case "progress":
+            // A broker is ArgumentParser's path (its options are read there).
+            if let broker = getenv("TRAINBELL_BROKER"), broker.pointee != 0 { break }
             if let code = ProgressCommand.runDirectly(Array(arguments.dropFirst())) { exit(code) }
         default:
             break
         }
-        TrainBellCommand.main()
+        TrainBellCommand.main(arguments)
+    }
+
+    /// `trainbell --broker URL start …` as `trainbell start --broker URL …`: the broker's options
+    /// belong to the reporting subcommands, and may also come before the subcommand's name.
+    static func brokerOptionsAfterSubcommand(_ arguments: [String]) -> [String] {
+        let withValue: Set<String> = ["--broker", "--broker-password-file", "--broker-ca-file"]
+        var leading: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if withValue.contains(a), i + 1 < arguments.count {
+                leading += [a, arguments[i + 1]]
+                i += 2
+            } else if a == "--broker-insecure" || withValue.contains(where: { a.hasPrefix($0 + "=") }) {
+                leading.append(a)
+                i += 1
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, i < arguments.count else { return arguments }
+        return [arguments[i]] + leading + arguments[(i + 1)...]
     }
 }
 

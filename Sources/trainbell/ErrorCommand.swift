@@ -25,6 +25,9 @@ struct ErrorCommand: ParsableCommand {
     @Option(help: "low, normal, high or critical (default: from the error type).")
     var urgency: String = ""
 
+    @OptionGroup(title: "Through an MQTT broker")
+    var broker: BrokerOptions
+
     func validate() throws {
         if !urgency.isEmpty && !["low", "normal", "high", "critical"].contains(urgency.lowercased()) {
             throw ValidationError("--urgency: '\(urgency)' is not accepted; use low, normal, high or critical")
@@ -33,7 +36,9 @@ struct ErrorCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            print(try Service.connect().call(TrainBell1.reportError, job, resolvedMessage(message), errorType, urgency).value)
+            let text = resolvedMessage(message)
+            if try broker.publish(.error(message: text, type: errorType, urgency: urgency.isEmpty ? nil : urgency.lowercased()), job: job) { return }
+            print(try Service.connect().call(TrainBell1.reportError, job, text, errorType, urgency).value)
         }
     }
 }

@@ -28,6 +28,9 @@ struct MetricsCommand: ParsableCommand {
     @Flag(help: "Wait for the daemon's answer and report errors.")
     var wait = false
 
+    @OptionGroup(title: "Through an MQTT broker")
+    var broker: BrokerOptions
+
     func validate() throws {
         _ = try Self.report(step: step, metrics)
     }
@@ -35,6 +38,7 @@ struct MetricsCommand: ParsableCommand {
     func run() throws {
         let values = Dictionary(try Self.report(step: step, metrics).values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
         try reporting {
+            if try broker.publish(.metrics(step: step, values: values), job: job) { return }
             let service = try Service.connect()
             if wait {
                 try service.call(TrainBell1.reportMetrics, job, step, values)

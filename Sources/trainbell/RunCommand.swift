@@ -17,6 +17,13 @@ struct RunCommand: ParsableCommand {
             status (128+N when a signal N ended it). If trainbelld cannot be reached, the command still runs; \
             trainbell says once that notifications are off.
 
+            With --broker (or TRAINBELL_BROKER) the reports are published to an MQTT broker instead, as events of \
+            schema v1 of this host (TRAINBELL_HOST, else the short host name): progress at most once a second, \
+            retained on the job's own topic; metrics merged, at most every 10 s (the interval doubling every 100 \
+            messages); the rest with QoS 1, which the broker acknowledges before trainbell \
+            exits (at most 15 s). A broker lost during the run is connected again (1 s, doubling to 30 s) while \
+            the reports wait. Clicks on the desktop (B/actions/HOST/JOB) are said on stderr.
+
             The output never waits for trainbelld: reports go out from a thread of their own, through a small \
             queue (the latest progress kept, errors and warnings in order), each waiting at most 25 s for its \
             answer. At the end trainbell waits at most 5 s for trainbelld to answer the last reports, then \
@@ -49,6 +56,9 @@ struct RunCommand: ParsableCommand {
         valueName: "seconds"))
     var grace: Double?
 
+    @OptionGroup(title: "Through an MQTT broker")
+    var broker: BrokerOptions
+
     /// `--grace` when not given: long enough for workers that flush their logs as they end.
     static let defaultGrace = 5.0
 
@@ -69,10 +79,21 @@ struct RunCommand: ParsableCommand {
         let title = self.title ?? command.joined(separator: " ")
         // A Python with trainbell's package installed reports from the inside, and says so here.
         let link = InstrumentationLink()
-        let reporter = RunReporter(job: job, title: title, appID: appID, link: link)
+        let target: BrokerTarget?
+        do {
+            target = try broker.target()
+            try target?.checkJob(job)
+        } catch {
+            printError("trainbell: \(error.description)")
+            throw ExitCode(64)
+        }
+        let sender: any RunReportSink = target.map { BrokerReportSender(job: job, target: $0) } ?? ReportSender(job: job)
+        let reporter = RunReporter(title: title, appID: appID, link: link, sender: sender)
         let grace = self.grace ?? Self.defaultGrace
-        let runner = ChildRunner(arguments: command, environment: link?.environment(job: job, title: title, appID: appID)
-                                 ?? ["TRAINBELL_JOB": job, "TRAINBELL_TITLE": title])
+        var environment = link?.environment(job: job, title: title, appID: appID) ?? ["TRAINBELL_JOB": job, "TRAINBELL_TITLE": title]
+        // trainbell's Python package inside publishes to the same broker, as the same host.
+        if let target { environment.merge(broker.childEnvironment(target)) { $1 } }
+        let runner = ChildRunner(arguments: command, environment: environment)
         reporter.connectEarly()
         defer { link?.closeWriteEnd() }
         do {
@@ -197,7 +218,7 @@ final class RunReporter {
 
     let title: String
     let appID: String?
-    private let sender: ReportSender
+    private let sender: any RunReportSink
     private var started = false
     private(set) var sawError = false
     private var pendingProgress: (current: UInt64, total: UInt64?)?
@@ -208,11 +229,11 @@ final class RunReporter {
     /// What the command reports itself (nil: nothing).
     private let link: InstrumentationLink?
 
-    init(job: String, title: String, appID: String?, link: InstrumentationLink? = nil) {
+    init(title: String, appID: String?, link: InstrumentationLink? = nil, sender: any RunReportSink) {
         self.title = title
         self.appID = appID
         self.link = link
-        sender = ReportSender(job: job)
+        self.sender = sender
     }
 
     /// Starts the sender (its connection, and trainbelld's activation) before the command starts.

@@ -27,6 +27,9 @@ struct StartCommand: ParsableCommand {
     @Option(help: "Icon name or path for this job's notifications.")
     var icon: String?
 
+    @OptionGroup(title: "Through an MQTT broker")
+    var broker: BrokerOptions
+
     func validate() throws {
         guard total >= 1 else { throw ValidationError("--total must be at least 1") }
         _ = try parsedMilestones()
@@ -47,6 +50,8 @@ struct StartCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
+            // To a broker: the title and the total (app id, milestones and icon are the desktop's to choose).
+            if try broker.publish(.start(title: title, total: total), job: job) { return }
             var options: TrainBell1.Options = [:]
             if let appID { options["app-id"] = .variant(.string(appID)) }
             if let m = try parsedMilestones() { options["milestones"] = .variant(.array(.uint32, m.map { .uint32($0) })) }

@@ -17,9 +17,15 @@ struct TrainBellCommand: ParsableCommand {
               trainbell error run-42 "CUDA out of memory" --type oom_error
               trainbell send "Backup done" "42 files"   like notify-send
               trainbell status                      jobs, DND, notification server
+              trainbell --broker mqtts://broker.example/tb run -- python train.py
+                                                    through an MQTT broker
+
+            start, progress, metrics, error, warn, complete, cancel and run take --broker URL (also before \
+            the command's name) or TRAINBELL_BROKER: their events are then published to that MQTT broker, \
+            for a trainbelld that follows it, instead of going to trainbelld over D-Bus.
 
             Exit status: 0 success; 1 the daemon refused the request; 64 bad arguments; 69 trainbelld \
-            cannot be reached.
+            (or the broker) cannot be reached or refused the connection.
             """,
         version: "trainbell \(version)",
         subcommands: [

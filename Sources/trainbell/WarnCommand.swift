@@ -12,9 +12,14 @@ struct WarnCommand: ParsableCommand {
     @Argument(help: "The warning; - reads it from standard input.")
     var message: String
 
+    @OptionGroup(title: "Through an MQTT broker")
+    var broker: BrokerOptions
+
     func run() throws {
         try reporting {
-            print(try Service.connect().call(TrainBell1.reportWarning, job, resolvedMessage(message)).value)
+            let text = resolvedMessage(message)
+            if try broker.publish(.warning(message: text), job: job) { return }
+            print(try Service.connect().call(TrainBell1.reportWarning, job, text).value)
         }
     }
 }

@@ -20,7 +20,7 @@ public struct BrokerURL: Sendable, Hashable, CustomStringConvertible {
         host == "localhost" || host == "::1" || host.hasPrefix("127.") && host.split(separator: ".").count == 4
     }
 
-    public static let accepted = "mqtts://[USER@]HOST[:PORT]/TOPIC/BASE (or mqtt:// to the loopback, or anywhere with insecure = true)"
+    public static let accepted = "mqtts://[USER@]HOST[:PORT]/TOPIC/BASE (or mqtt:// to the loopback, or anywhere when insecure is allowed)"
 
     public init(parsing text: String, insecure: Bool = false) throws(ValidationError) {
         let rest: Substring
@@ -47,7 +47,7 @@ public struct BrokerURL: Sendable, Hashable, CustomStringConvertible {
         if let at = authority.lastIndex(of: "@") {
             let userPart = authority[..<at]
             guard !userPart.isEmpty, !userPart.contains(":") else {
-                throw ValidationError("'\(text)': put no password in the URL (use password-file); the user goes before '@'")
+                throw ValidationError("'\(text)': put no password in the URL (it comes from a file: password-file in [remote], --broker-password-file for trainbell); the user goes before '@'")
             }
             user = String(userPart)
             authority = authority[authority.index(after: at)...]
@@ -76,7 +76,7 @@ public struct BrokerURL: Sendable, Hashable, CustomStringConvertible {
             port = tls ? 8883 : 1883
         }
         if !tls && !insecure && !isLoopback {
-            throw ValidationError("'\(text)': plain mqtt:// sends the password and the events unencrypted; use mqtts://, or set insecure = true (--insecure) for a trusted network")
+            throw ValidationError("'\(text)': plain mqtt:// sends the password and the events unencrypted; use mqtts://, or allow it for a trusted network (insecure = true in [remote], --broker-insecure for trainbell)")
         }
     }
 }

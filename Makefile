@@ -38,7 +38,7 @@ DESKTOP_PACKAGES += grim
 SOUND_PACKAGES := pulseaudio pulseaudio-utils sox
 # libcanberra plays event sounds where the notification server cannot (dunst, mako); trainbelld links
 # it, and at run time needs its PulseAudio backend (also what PipeWire serves) and the freedesktop theme.
-BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev libcanberra-dev libcanberra-pulse sound-theme-freedesktop libmosquitto-dev
+BUILD_PACKAGES := pkg-config libdbus-1-dev libglib2.0-dev libsqlite3-dev libcanberra-dev libcanberra-pulse sound-theme-freedesktop libmosquitto-dev libcurl4-openssl-dev
 TEST_PACKAGES  := python3 python3-venv dbus-daemon libglib2.0-bin libxml2-utils dunst xvfb xauth libnotify-bin xfce4-notifyd \
                   gsettings-desktop-schemas cinnamon-desktop-data mate-notification-daemon-common \
                   xfconf libxfconf-0-3 \

@@ -92,6 +92,9 @@ public enum TrainBell1 {
         documentation: "The metrics of the current run of a job, oldest first: a (step, values) per report kept, each report's values by name. UnknownJob when trainbelld never saw the job.")
     public static let reload = BusMethod<NoResult>(
         "Reload", arguments: [], documentation: "Re-reads the configuration file (also on SIGHUP).")
+    public static let testSink = BusMethod<Single<String>, String>(
+        "TestSink", arguments: ["name"], results: ["answer"],
+        documentation: "Sends a test message to the sink [sink NAME] now (not through the outbox) and answers what it said (\"HTTP 200: …\", \"SMTP 250\", \"exit status 0\"). InvalidArgument for a name not configured; Failed with the sink's answer when it did not take the message.")
 }
 
 /// One row of `GetMetrics`' `a(ta{sd})`: a step and the values kept of the report at it.

@@ -70,6 +70,7 @@ public final class Daemon {
     private let janitor: MemoryJanitor
     private let peerSocket: PeerSocket
     private let broker: BrokerLink
+    private let sinks: SinkDispatcher
     private let lifecycle = Lifecycle()
 
     public init(options: Options, loop: MainLoop = .default, log: Logger) throws(Failure) {
@@ -138,6 +139,7 @@ public final class Daemon {
                                  configuration: configuration, log: log)
         peerSocket = PeerSocket(connection: connection, loop: loop, log: log)
         broker = BrokerLink(loop: loop, log: log)
+        sinks = SinkDispatcher(history: history, loop: loop, log: log, version: Self.version)
     }
 
     /// Connects the components, exports the objects, then asks for the name (calls arriving during
@@ -172,6 +174,8 @@ public final class Daemon {
         peerSocket.start(runtimeDirectory: getenv("XDG_RUNTIME_DIR").map { String(cString: $0) })
         // After the name and the restored jobs: the broker's backlog finds them.
         broker.start(interface.configuration.remote)
+        // After the broker: what waited in the outbox since the last run goes out now.
+        sinks.configure(interface.configuration.sinks)
         prune()
         // Retention is applied once a day while running, and at every start.
         lifecycle.pruneTimer = loop.addTimeout(seconds: 86_400) { [weak self] in
@@ -190,7 +194,11 @@ public final class Daemon {
         notifier.onSound = { [unowned sounds] sound, id in sounds.play(sound, notificationID: id) }
         actions.onClosed = { [unowned sounds] id, reason in sounds.closed(notificationID: id, reason: reason) }
         notifier.policy.templates = configuration.composer.templates
-        notifier.onRecord = { [unowned interface] in interface.emitNotification($0) }
+        let sinks = sinks
+        notifier.onRecord = { [unowned interface, unowned sinks] record in
+            interface.emitNotification(record)
+            sinks.take(record)
+        }
         notifier.beforeDecision = { [unowned doNotDisturb] in doNotDisturb.refresh() }
         notifier.onHeld = { [unowned doNotDisturb] in doNotDisturb.recordHeld() }
         doNotDisturb.holdsRecords = { [unowned notifier] in notifier.holdsRecords }
@@ -206,7 +214,10 @@ public final class Daemon {
         }
         stalls.isRunning = { [unowned registry] key in registry[key]?.state == .running }
         stalls.secondsPerStep = { [unowned registry] key in registry[key]?.rate.stepsPerSecond.map { 1 / $0 } }
-        stalls.onStall = { [unowned interface] key, text in interface.stalled(key, warning: text) }
+        stalls.onStall = { [unowned interface, unowned sinks] key, text in
+            sinks.stallComing(key.rawValue)
+            interface.stalled(key, warning: text)
+        }
         launcher.onPlasmaCancel = { [unowned interface] job in interface.emit("ActionInvoked", [.string(job), .string("cancel")]) }
         actions.emit = { [unowned interface] member, arguments, destination in interface.emit(member, arguments, to: destination) }
         interface.reload = { [unowned self] in self.reload() }
@@ -217,6 +228,13 @@ public final class Daemon {
         broker.onAwayDigest = { [unowned interface] digest in interface.awayDigest(digest) }
         actions.remoteJob = { [unowned interface] job in interface.remoteJob(job) }
         actions.publishAction = { [unowned broker] action in broker.publish(action) }
+        sinks.isAway = { [unowned presence] in presence.status.isAway }
+        sinks.hostOf = { [unowned interface] job in interface.remoteJob(job)?.host ?? "" }
+        sinks.publish = { [unowned broker] topic, payload in broker.publish(topic: topic, payload: payload) }
+        sinks.onSummary = { [unowned notifier] event in _ = notifier.deliver(event, jobID: nil, appID: nil, icon: nil, now: Clock.now()) }
+        sinks.onChange = { [unowned interface] in interface.changed(["SinkStatus"]) }
+        interface.sinkStatus = { [unowned sinks] in sinks.status }
+        interface.testSink = { [unowned sinks] name, done in sinks.test(name, done: done) }
         notifications.onServerChange = { [weak self] server in self?.serverChanged(server) }
         connection.afterDispatch = { [unowned janitor] in janitor.noteActivity() }
         connection.onDisconnect = { [weak self] in
@@ -286,6 +304,7 @@ public final class Daemon {
             doNotDisturb.quietHours = fresh.quietHours
             presence.rule = fresh.awayRule
             broker.start(fresh.remote)
+            sinks.configure(fresh.sinks)
             for warning in fresh.warnings { log.warning("\(warning)") }
             log.info("configuration reloaded from \(options.configPath)")
             return .success(())
@@ -326,6 +345,7 @@ public final class Daemon {
 
     private func presenceChanged(_ status: PresenceStatus) {
         log.info("presence: \(status)")
+        sinks.presenceChanged(away: status.isAway)
         interface.changed(["Presence", "PresenceSource"])
     }
 

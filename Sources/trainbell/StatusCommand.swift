@@ -48,6 +48,12 @@ struct StatusCommand: ParsableCommand {
                 let refused = props["RemoteRefused"].flatMap { UInt64(dbusValue: $0) } ?? 0
                 print("  broker:              \(remote)\(refused > 0 ? " (\(refused) messages refused)" : "")")
             }
+            // A line per sink (an older daemon has no such property).
+            if case .array(_, let sinks)? = props["SinkStatus"], !sinks.isEmpty {
+                for (index, sink) in sinks.enumerated() {
+                    print((index == 0 ? "  sinks:" : "").padded(23) + (sink.stringValue ?? ""))
+                }
+            }
             // Said only when the history is degraded (an older daemon has no such property).
             if let history = props["HistoryState"]?.stringValue, history != "ok" {
                 print("  history:             \(history)")

@@ -31,6 +31,6 @@ struct TrainBellCommand: ParsableCommand {
         subcommands: [
             StartCommand.self, ProgressCommand.self, MetricsCommand.self, ErrorCommand.self, WarnCommand.self, CompleteCommand.self,
             CancelCommand.self, SendCommand.self, StatusCommand.self, HistoryCommand.self, WatchCommand.self,
-            DndCommand.self, RunCommand.self, SshCommand.self,
+            DndCommand.self, SinkCommand.self, RunCommand.self, SshCommand.self,
         ])
 }

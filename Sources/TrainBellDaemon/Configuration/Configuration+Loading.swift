@@ -60,7 +60,29 @@ extension Configuration {
         var warnings: [(line: Int, message: String)] = []
         var milestoneTemplates: [(entry: ConfigurationFile.Entry, milestone: Int)] = []
 
-        for group in file.groups where !ConfigurationKey.groups.contains(group.name) {
+        for group in file.groups where group.name.hasPrefix("sink ") {
+            let name = String(group.name.dropFirst(5))
+            guard SinkSettings.isValidName(name) else {
+                throw ConfigurationError(source: source, line: group.line,
+                                         message: "[sink \(name)]: the name is not accepted; accepted: 1 to 64 letters, digits, - and _")
+            }
+            let entries = file.entries.filter { $0.group == group.name }
+            var values: [String: String] = [:]
+            for entry in entries {
+                guard SinkSettings.keys.contains(entry.key) || ["token", "password", "secret"].contains(entry.key) else {
+                    let hint = suggestion(for: entry.key, among: SinkSettings.keys)
+                    warnings.append((entry.line, "unknown key [sink \(name)] \(entry.key) is ignored; \(hint)"))
+                    continue
+                }
+                values[entry.key] = try file.string(of: entry)
+            }
+            do {
+                configuration.sinks.append(try SinkSettings.parse(name: name, values: values))
+            } catch {
+                throw ConfigurationError(source: source, line: group.line, message: "[sink \(name)] \(error.message)")
+            }
+        }
+        for group in file.groups where !ConfigurationKey.groups.contains(group.name) && !group.name.hasPrefix("sink ") {
             let hint = suggestion(for: group.name, among: ConfigurationKey.groups, brackets: true)
             warnings.append((group.line, "unknown group [\(group.name)] is ignored; \(hint)"))
         }

@@ -72,6 +72,11 @@ struct Configuration: Sendable, Hashable {
     /// When the user counts as away from the desk (`when`, `away-after`).
     var awayRule = AwayRule()
 
+    // MARK: [sink NAME]
+
+    /// Where events go besides the desktop (ntfy, a webhook, mail, MQTT, a command), in file order.
+    var sinks: [SinkSettings] = []
+
     // MARK: [history]
 
     /// The most notification records kept; nil for no limit.

@@ -1,7 +1,7 @@
 /// The schema of the history database and its migrations. The version is in
 /// `PRAGMA user_version`.
 ///
-/// Version 3 (this one): version 2 and the jobs' metrics (`ReportMetrics`), a
+/// Version 5 (this one) adds the sinks' outbox (`version4To5`), version 4 the jobs' host. Version 3: version 2 and the jobs' metrics (`ReportMetrics`), a
 /// row per job and metric holding its downsampled series
 /// (`MetricSeries.encoded`), so that a restarted daemon answers `GetMetrics`:
 ///
@@ -65,7 +65,7 @@
 /// A migration, once released, is never edited: a change is a new version.
 extension HistoryStore {
     /// The version this trainbelld writes.
-    static let schemaVersion: Int64 = 4
+    static let schemaVersion: Int64 = 5
 
     /// The identifier GRDB's migrator stored for version 1.
     static let grdbVersion1 = "v1: job and notification"
@@ -90,13 +90,15 @@ extension HistoryStore {
                 try database.execute(Self.version2)
                 try database.execute(Self.version2To3)
                 try database.execute(Self.version3To4)
+                try database.execute(Self.version4To5)
             }
             return
         }
-        if version == 2 || version == 3 {
+        if (2...4).contains(version) {
             try transaction("cannot migrate to schema version \(Self.schemaVersion)") {
                 if version == 2 { try database.execute(Self.version2To3) }
-                try database.execute(Self.version3To4)
+                if version <= 3 { try database.execute(Self.version3To4) }
+                try database.execute(Self.version4To5)
             }
             return
         }
@@ -118,6 +120,7 @@ extension HistoryStore {
             try database.execute(Self.version1To2)
             try database.execute(Self.version2To3)
             try database.execute(Self.version3To4)
+            try database.execute(Self.version4To5)
         }
         // The file was written without auto_vacuum (GRDB's default): VACUUM switches it to
         // incremental, so that retention gives space back. It rewrites the file; a full disk
@@ -236,5 +239,24 @@ extension HistoryStore {
     static let version3To4: StaticString = """
         ALTER TABLE job ADD COLUMN host TEXT NOT NULL DEFAULT '';
         PRAGMA user_version = 4;
+        """
+
+    /// Version 5: the sinks' outbox (`[sink NAME]`): each event is kept here before it is sent,
+    /// marked when it was, retried from here across restarts.
+    static let version4To5: StaticString = """
+        CREATE TABLE sink_outbox (
+          id INTEGER PRIMARY KEY,
+          sink TEXT NOT NULL,
+          event TEXT NOT NULL,
+          created INTEGER NOT NULL,
+          state TEXT NOT NULL DEFAULT 'pending',
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt INTEGER NOT NULL DEFAULT 0,
+          repeats INTEGER NOT NULL DEFAULT 1,
+          answer TEXT NOT NULL DEFAULT '',
+          away INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX sink_outbox_state ON sink_outbox (state, next_attempt);
+        PRAGMA user_version = 5;
         """
 }

@@ -36,6 +36,10 @@ final class BusInterface {
     var remoteStatus: (() -> (state: String, summary: String, refused: UInt64))?
     /// Whether the user is at the desk or away, and what decided (the presence watcher's status).
     var presenceStatus: (() -> PresenceStatus)?
+    /// A line per sink ([sink NAME]): what went out, waits or failed (the `SinkStatus` property).
+    var sinkStatus: (() -> [String])?
+    /// `TestSink`: sends a test message to a sink; the answer comes later.
+    var testSink: ((String, @escaping (Result<String, TrainBellError>) -> Void) -> Void)?
     /// `Reload`: the daemon reads the configuration again.
     var reload: (() -> Result<Void, TrainBellError>)?
     private(set) var root: ExportedObject!
@@ -164,6 +168,15 @@ final class BusInterface {
                     return NoResult()
                 }
             },
+            Method(TrainBell1.testSink, deferred: { [unowned self] _, reply, name in
+                guard let testSink = self.testSink else { return reply.fail(TrainBellError.failed("no sinks in this daemon").busError) }
+                testSink(name) { result in
+                    switch result {
+                    case .success(let answer): reply.succeed([.string(answer)])
+                    case .failure(let error): reply.fail(error.busError)
+                    }
+                }
+            }),
         ], properties: [
             Property("Version", .string, emitsChange: .const, documentation: "The daemon's version.") { .string(Self.version) },
             Property("DoNotDisturb", .boolean, documentation: "Do Not Disturb as last read.") { [unowned self] in
@@ -202,6 +215,10 @@ final class BusInterface {
             Property("RemoteRefused", .uint64,
                      documentation: "Messages from the broker refused so far (malformed, wrong schema version, too large, unknown event, duplicate), each logged (rate-limited).") { [unowned self] in
                 .uint64(self.remoteStatus?().refused ?? 0)
+            },
+            Property("SinkStatus", .array(.string),
+                     documentation: "A line per sink ([sink NAME]): \"phone (ntfy, when away): 12 sent, 2 waiting, 1 failed; last answer: HTTP 200\". Empty when none is configured.") { [unowned self] in
+                .array(.string, (self.sinkStatus?() ?? []).map { .string($0) })
             },
         ], signals: [
             SignalDeclaration("NotificationEmitted", [Argument("job_id", .string), Argument("notification", options)],

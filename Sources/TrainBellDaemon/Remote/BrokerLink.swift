@@ -355,6 +355,16 @@ final class BrokerLink {
         updateWriteWatch()
     }
 
+    /// Publishes `payload` on `topic` (QoS 1, not retained) for a `type=mqtt` sink; nil once
+    /// libmosquitto has taken it, else why it could not.
+    func publish(topic: String, payload: String) -> String? {
+        guard let handle, state == .connected else { return "not connected to a broker ([remote] broker): \(summary)" }
+        let bytes = Array(payload.utf8)
+        let rc = bytes.withUnsafeBytes { mosquitto_publish(handle.pointer, nil, topic, Int32($0.count), $0.baseAddress, 1, false) }
+        updateWriteWatch()
+        return rc == MOSQ_ERR_SUCCESS.rawValue ? nil : MosquittoHandle.describe(rc)
+    }
+
     // MARK: Helpers
 
     private func setState(_ new: State) {

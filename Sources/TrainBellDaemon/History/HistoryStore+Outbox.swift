@@ -1,0 +1,106 @@
+import TrainBellCore
+
+/// The sinks' outbox (schema version 5): an event is written here before a sink is asked to take
+/// it, so that nothing is lost to a failure, an outage or a restart; sent and failed items stay a
+/// week for `trainbell status` and the summary of what went out while you were away.
+extension HistoryStore {
+    struct OutboxItem: Sendable, Hashable {
+        var id: Int64
+        var sink: String
+        var event: String
+        var attempts: Int
+        /// When it may be tried, in microseconds since the epoch.
+        var nextAttempt: Int64
+        var repeats: Int
+        var away: Bool
+    }
+
+    struct OutboxCounts: Sendable, Hashable {
+        var pending = 0
+        var sent = 0
+        var failed = 0
+        var lastAnswer = ""
+    }
+
+    /// Keeps `event` for `sink`; an identical event still pending is counted there instead
+    /// (collapsing). Returns the item's id.
+    @discardableResult
+    func addToOutbox(sink: String, event: String, away: Bool, now: Int64) throws(HistoryError) -> Int64 {
+        try transaction("cannot keep an event for sink \(sink) in") {
+            let same = try database.statement("SELECT id FROM sink_outbox WHERE sink = ?1 AND event = ?2 AND state = 'pending' LIMIT 1")
+            if let id = try same.integer([.text(sink), .text(event)]) {
+                try database.statement("UPDATE sink_outbox SET repeats = repeats + 1 WHERE id = ?1").execute([.integer(id)])
+                return id
+            }
+            try database.statement("INSERT INTO sink_outbox (sink, event, created, next_attempt, away) VALUES (?1, ?2, ?3, ?3, ?4)")
+                .execute([.text(sink), .text(event), .integer(now), .integer(away ? 1 : 0)])
+            let id = database.lastInsertRowID
+            try database.statement("DELETE FROM sink_outbox WHERE state != 'pending' AND created < ?1")
+                .execute([.integer(now - 7 * 86_400_000_000)])
+            return id
+        }
+    }
+
+    /// The pending items, oldest first.
+    func pendingOutbox() throws(HistoryError) -> [OutboxItem] {
+        try access("cannot read the sinks' outbox of") {
+            let statement = try database.statement(
+                "SELECT id, sink, event, attempts, next_attempt, repeats, away FROM sink_outbox WHERE state = 'pending' ORDER BY id")
+            var items: [OutboxItem] = []
+            while try statement.step() {
+                items.append(OutboxItem(id: statement.int64(at: 0), sink: statement.text(at: 1), event: statement.text(at: 2),
+                                        attempts: Int(statement.int64(at: 3)), nextAttempt: statement.int64(at: 4),
+                                        repeats: Int(statement.int64(at: 5)), away: statement.int64(at: 6) != 0))
+            }
+            return items
+        }
+    }
+
+    /// Marks item `id` sent (`failed`: given up) with what the sink answered.
+    func finishOutbox(_ id: Int64, failed: Bool, answer: String) throws(HistoryError) {
+        try access("cannot mark an outbox item in") {
+            try database.statement("UPDATE sink_outbox SET state = ?2, answer = ?3, attempts = attempts + 1 WHERE id = ?1")
+                .execute([.integer(id), .text(failed ? "failed" : "sent"), .text(answer)])
+        }
+    }
+
+    /// Notes a failed attempt of item `id`: tried again at `next`.
+    func retryOutbox(_ id: Int64, next: Int64, answer: String) throws(HistoryError) {
+        try access("cannot mark an outbox item in") {
+            try database.statement("UPDATE sink_outbox SET attempts = attempts + 1, next_attempt = ?2, answer = ?3 WHERE id = ?1")
+                .execute([.integer(id), .integer(next), .text(answer)])
+        }
+    }
+
+    /// Per sink: what waits, what went, what failed for good, and the last answer.
+    func outboxCounts() throws(HistoryError) -> [String: OutboxCounts] {
+        try access("cannot read the sinks' outbox of") {
+            let statement = try database.statement("SELECT sink, state, COUNT(*) FROM sink_outbox GROUP BY sink, state")
+            var counts: [String: OutboxCounts] = [:]
+            while try statement.step() {
+                let count = Int(statement.int64(at: 2))
+                switch statement.text(at: 1) {
+                case "pending": counts[statement.text(at: 0), default: OutboxCounts()].pending = count
+                case "sent": counts[statement.text(at: 0), default: OutboxCounts()].sent = count
+                default: counts[statement.text(at: 0), default: OutboxCounts()].failed = count
+                }
+            }
+            let answers = try database.statement(
+                "SELECT sink, answer FROM sink_outbox WHERE id IN (SELECT MAX(id) FROM sink_outbox WHERE attempts > 0 GROUP BY sink)")
+            while try answers.step() { counts[answers.text(at: 0), default: OutboxCounts()].lastAnswer = answers.text(at: 1) }
+            return counts
+        }
+    }
+
+    /// The events sent while away since `since` (µs), per sink, for the summary at your return.
+    func sentWhileAway(since: Int64) throws(HistoryError) -> [(sink: String, event: String)] {
+        try access("cannot read the sinks' outbox of") {
+            let statement = try database.statement(
+                "SELECT sink, event FROM sink_outbox WHERE away = 1 AND state = 'sent' AND created >= ?1 ORDER BY id")
+            try statement.bind([.integer(since)])
+            var rows: [(String, String)] = []
+            while try statement.step() { rows.append((statement.text(at: 0), statement.text(at: 1))) }
+            return rows
+        }
+    }
+}

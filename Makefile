@@ -83,17 +83,21 @@ deps:
 	$(call apt_install,$(BUILD_PACKAGES))
 
 # Python runs in virtual environments under the build folder, never in the system's: TOOLS_VENV has
-# tqdm for the Swift tests of trainbell run (which read real tqdm bars); PY_VENV has the Python package
+# tqdm for the Swift tests of trainbell run (which read real tqdm bars), aiosmtpd (the mail sink's SMTP
+# server) and apprise (driven by the command sink); PY_VENV has the Python package
 # (python/), installed as a user would (pip install ./python), with what its tests drive: pytest, real
 # tqdm, Transformers (without torch) and paho-mqtt (the extra trainbell[mqtt], for the broker tests).
 TOOLS_VENV := .build/venv-tools
 PY_VENV    := .build/venv
+TOOLS_PACKAGES := tqdm aiosmtpd apprise
 PY_TEST_PACKAGES := jeepney pytest tqdm transformers paho-mqtt
 deps-test: deps
 	$(call apt_install,$(TEST_PACKAGES))
 	@[ -x $(TOOLS_VENV)/bin/python3 ] || { echo "make: a virtual environment with tqdm for the run tests ($(TOOLS_VENV))"; \
 	  python3 -m venv $(TOOLS_VENV); }
-	@$(TOOLS_VENV)/bin/python3 -c 'import tqdm' 2>/dev/null || $(TOOLS_VENV)/bin/python3 -m pip install --quiet tqdm
+	@$(TOOLS_VENV)/bin/python3 -c 'import tqdm, aiosmtpd, apprise' 2>/dev/null || \
+	  { echo "make: installing $(TOOLS_PACKAGES) (PyPI) into $(TOOLS_VENV)"; \
+	    $(TOOLS_VENV)/bin/python3 -m pip install --quiet $(TOOLS_PACKAGES); }
 
 .PHONY: deps-python
 deps-python: deps-test

@@ -9,7 +9,7 @@ public enum SinkOutcome: Sendable, Hashable {
     /// The outcome of an HTTP answer. `retryAfter`: the value of its `Retry-After` header.
     public static func http(status: Int, retryAfter: String?, body: String) -> SinkOutcome {
         let excerpt = body.count > 200 ? String(body.prefix(200)) + "…" : body
-        let said = "HTTP \(status)" + (excerpt.isEmpty ? "" : ": " + excerpt.filter { $0 != "\n" && $0 != "\r" })
+        let said = "HTTP \(status)" + (excerpt.isEmpty ? "" : ": " + excerpt.filter { !$0.isNewline })
         switch status {
         case 200..<300: return .delivered(said)
         case 408, 425, 429: return .retry(said, after: retryAfter.flatMap(SinkOutcome.seconds(retryAfter:)))

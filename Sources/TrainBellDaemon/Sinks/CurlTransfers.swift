@@ -26,7 +26,12 @@ final class CurlTransfers {
         var uploaded = 0
         var response: [UInt8] = []
         var retryAfter: String?
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        /// curl writes its error here: an allocation of its own (an array's storage may move).
+        let errorBuffer: UnsafeMutablePointer<CChar> = {
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+            buffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+            return buffer
+        }()
         let done: (Answer) -> Void
 
         init(easy: UnsafeMutableRawPointer, done: @escaping (Answer) -> Void) {
@@ -37,6 +42,7 @@ final class CurlTransfers {
         deinit {
             tb_curl_slist_free_all(headers)
             tb_curl_slist_free_all(recipients)
+            errorBuffer.deallocate()
         }
     }
 
@@ -71,7 +77,7 @@ final class CurlTransfers {
         guard let multi = ensureMulti(), let easy = tb_curl_easy_init() else { return fail("libcurl cannot start a transfer") }
         let transfer = Transfer(easy: easy, done: done)
         let context = Unmanaged.passUnretained(transfer).toOpaque()
-        transfer.errorBuffer.withUnsafeMutableBufferPointer { _ = tb_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        tb_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer)
         tb_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         tb_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT, min(10, timeout))
         tb_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT, timeout)
@@ -92,7 +98,8 @@ final class CurlTransfers {
             let bytes = size * count
             let line = String(decoding: UnsafeRawBufferPointer(start: data, count: bytes), as: UTF8.self)
             if line.lowercased().hasPrefix("retry-after:") {
-                transfer.retryAfter = String(line.dropFirst(12)).filter { $0 != "\r" && $0 != "\n" && $0 != " " }
+                // By scalars: "\r\n" is one Character, neither "\r" nor "\n".
+                transfer.retryAfter = String(String.UnicodeScalarView(line.unicodeScalars.dropFirst(12).filter { $0 != "\r" && $0 != "\n" && $0 != " " && $0 != "\t" }))
             }
             return bytes
         }
@@ -214,7 +221,7 @@ final class CurlTransfers {
             let code = tb_curl_message_result(message)
             var status = 0
             tb_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            let detail = transfer.errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let detail = String(cString: transfer.errorBuffer)
             let error = code == CURLE_OK ? "" : (detail.isEmpty ? String(cString: tb_curl_easy_strerror(code)) : detail)
             tb_curl_multi_remove_handle(multi, easy)
             tb_curl_easy_cleanup(easy)

@@ -80,6 +80,7 @@ struct HostileCallMaker {
         ("GetNotifications", [.string]),
         ("GetDoNotDisturb", []),
         ("Reload", []),
+        ("TestSink", [.string]),
     ]
 
     /// Ids that come back often, so calls meet existing jobs: plain, at the length limit and past it,

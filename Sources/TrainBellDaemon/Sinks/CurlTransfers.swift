@@ -92,7 +92,7 @@ final class CurlTransfers {
             let bytes = size * count
             let line = String(decoding: UnsafeRawBufferPointer(start: data, count: bytes), as: UTF8.self)
             if line.lowercased().hasPrefix("retry-after:") {
-                transfer.retryAfter = String(line.dropFirst(12)).filter { $0 != "\r" && $0 != "\n" && $0 != " " }
+                transfer.retryAfter = line.dropFirst(12).withoutLineEnds.filter { $0 != " " }
             }
             return bytes
         }

@@ -9,8 +9,13 @@ struct SinkCommand: ParsableCommand {
         abstract: "Show the sinks ([sink NAME]: ntfy, webhook, email, mqtt, command) or send one a test message.",
         discussion: """
             Sinks carry errors, completions and stalls beyond the desktop, by default only while you \
-            are away (screen locked or idle; see 'trainbell status'). They are configured in \
-            ~/.config/trainbell/trainbell.conf; see trainbell(5).
+            are away (screen locked or idle; see 'trainbell status'). They are [sink NAME] sections of \
+            $XDG_CONFIG_HOME/trainbell/config (usually ~/.config/trainbell/config); see trainbell(5). \
+            Each event waits in an outbox until its sink took it, and is tried again after a failure.
+
+            Examples:
+              trainbell sink                  a line per sink: sent, waiting, failed
+              trainbell sink test phone       a test message to [sink phone] now
             """,
         subcommands: [SinkListCommand.self, SinkTestCommand.self],
         defaultSubcommand: SinkListCommand.self)
@@ -40,7 +45,14 @@ struct SinkTestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Send a test message to sink NAME now and print what it answered.",
-        discussion: "The message does not go through the outbox: a failure is printed, not retried.")
+        discussion: """
+            The message ("trainbell test") goes whatever the sink's events and when, and not through \
+            the outbox: a failure is printed, not retried. After editing the configuration, apply it \
+            first: systemctl --user reload trainbelld.
+
+            Exit status: 0 the sink took it ("sink phone answered: HTTP 200: ..."); 1 it did not (its \
+            answer is printed) or no sink has that name; 69 trainbelld cannot be reached.
+            """)
 
     @Argument(help: "The sink's name, as in [sink NAME].")
     var name: String

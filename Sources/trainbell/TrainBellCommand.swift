@@ -17,6 +17,7 @@ struct TrainBellCommand: ParsableCommand {
               trainbell error run-42 "CUDA out of memory" --type oom_error
               trainbell send "Backup done" "42 files"   like notify-send
               trainbell status                      jobs, DND, notification server
+              trainbell sink test phone             try [sink phone]: ntfy, chat, mail
               trainbell --broker mqtts://broker.example/tb run -- python train.py
                                                     through an MQTT broker
 

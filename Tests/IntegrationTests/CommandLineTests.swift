@@ -142,15 +142,16 @@ import Testing
         #expect(!lines.contains { $0.contains("\"job_id\":\"other\"") })
     }
 
-    static let subcommands = ["", "start", "progress", "metrics", "error", "warn", "complete", "cancel", "send", "status", "history", "watch", "dnd", "run", "ssh"]
+    static let subcommands = ["", "start", "progress", "metrics", "error", "warn", "complete", "cancel", "send", "status", "history", "watch", "dnd",
+                              "sink", "sink list", "sink test", "run", "ssh"]
 
-    /// `--help` of every subcommand, against the snapshots in `Tests/HelpSnapshots/`.
+    /// `--help` of every subcommand (and of `sink`'s own), against the snapshots in `Tests/HelpSnapshots/`.
     @Test(arguments: subcommands)
     func helpMatchesItsSnapshot(_ subcommand: String) throws {
-        let args = (subcommand.isEmpty ? [] : [subcommand]) + ["--help"]
+        let args = subcommand.split(separator: " ").map(String.init) + ["--help"]
         let result = try runCommand(try Self.trainbell, args, environment: ["COLUMNS": "80"])
         #expect(result.status == 0)
-        let name = subcommand.isEmpty ? "trainbell" : "trainbell-\(subcommand)"
+        let name = (["trainbell"] + subcommand.split(separator: " ")).joined(separator: "-")
         let path = InterfaceFileTests.projectRoot + "/Tests/HelpSnapshots/\(name).txt"
         let snapshot = try String(contentsOfFile: path, encoding: .utf8)
         #expect(result.stdout == snapshot, "help of '\(subcommand)' changed: update \(path) if the change is wanted")

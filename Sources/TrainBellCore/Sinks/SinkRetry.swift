@@ -9,7 +9,7 @@ public enum SinkOutcome: Sendable, Hashable {
     /// The outcome of an HTTP answer. `retryAfter`: the value of its `Retry-After` header.
     public static func http(status: Int, retryAfter: String?, body: String) -> SinkOutcome {
         let excerpt = body.count > 200 ? String(body.prefix(200)) + "…" : body
-        let said = "HTTP \(status)" + (excerpt.isEmpty ? "" : ": " + excerpt.filter { !$0.isNewline })
+        let said = "HTTP \(status)" + (excerpt.isEmpty ? "" : ": " + excerpt.withoutLineEnds)
         switch status {
         case 200..<300: return .delivered(said)
         case 408, 425, 429: return .retry(said, after: retryAfter.flatMap(SinkOutcome.seconds(retryAfter:)))
@@ -20,7 +20,8 @@ public enum SinkOutcome: Sendable, Hashable {
 
     /// `Retry-After` as delta-seconds (RFC 9110; an HTTP date is taken as no advice), at most a day.
     static func seconds(retryAfter text: String) -> Double? {
-        let trimmed = text.filter { $0 != " " }
+        // By scalars: the header's "\r\n" is one Character, which a Character filter would keep.
+        let trimmed = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != " " && $0 != "\t" && $0 != "\r" && $0 != "\n" }))
         guard let seconds = Int(trimmed), seconds >= 0 else { return nil }
         return Double(min(seconds, 86_400))
     }
@@ -64,4 +65,12 @@ public struct SinkRateLimit: Sendable {
     }
 
     public mutating func note(at now: Double) { sent.append(now) }
+}
+
+extension StringProtocol {
+    /// The text without its line ends (CR, LF and CRLF alike: by scalars, since "\r\n" is one
+    /// Character), for answers shown on one line.
+    public var withoutLineEnds: String {
+        String(String.UnicodeScalarView(unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
+    }
 }

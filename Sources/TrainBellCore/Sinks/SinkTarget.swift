@@ -26,12 +26,12 @@ public enum SinkTarget: Sendable, Hashable {
 
 /// The body format of a `webhook` sink.
 public enum WebhookPreset: Sendable, Hashable {
-    /// `{"text": "*title*\nmessage"}` (Slack incoming webhooks, Mattermost).
+    /// `{"text": "*title*\nmessage"}` (Slack incoming webhooks, Mattermost), `&`, `<`, `>` escaped.
     case slack
-    /// `{"content": "**title**\nmessage"}` (Discord webhooks).
+    /// `{"content": "**title**\nmessage", "allowed_mentions": {"parse": []}}` (Discord webhooks).
     case discord
     /// `PUT url/_matrix/client/v3/rooms/ROOM/send/m.room.message/TXN` with
-    /// `{"msgtype": "m.text", "body": …}`; `url` is the homeserver.
+    /// `{"msgtype": "m.text", "body": …, "m.mentions": {}}`; `url` is the homeserver.
     case matrix(room: String)
     /// `template`, with `{title}`, `{message}`, `{job}`, `{host}`, `{kind}`, `{urgency}`,
     /// `{error_type}` and `{time}` replaced by JSON-escaped text (without the quotes).
@@ -76,17 +76,27 @@ extension SinkTarget {
                 let link = detailsURL.replacingPlaceholder("record", with: String(event.record))
                 headers.append("Actions: view, View Details, \(link)")
             }
-            return .http(method: "POST", url: server.trimmingSuffix("/") + "/" + topic, headers: headers + bearer, body: event.messageWithHost)
+            // ntfy turns a body over 4,096 bytes into an attachment: the phone would show none of the text.
+            return .http(method: "POST", url: server.trimmingSuffix("/") + "/" + topic, headers: headers + bearer,
+                         body: NotificationText.prefix(event.messageWithHost, maxUTF8Bytes: SinkTextLimit.ntfy))
         case .webhook(let url, let preset):
             let json = ["Content-Type: application/json"]
             switch preset {
             case .slack:
-                return .http(method: "POST", url: url, headers: json, body: "{\"text\": " + JSONString.quoted("*\(event.title)*\n\(event.messageWithHost)") + "}")
+                // Slack reads <…> as links and mentions (<!channel>) and & as an entity: text is escaped as it asks.
+                let text = NotificationText.prefix("*\(SinkTextLimit.slackEscaped(event.title))*\n\(SinkTextLimit.slackEscaped(event.messageWithHost))",
+                                                   maxUTF8Bytes: SinkTextLimit.slack)
+                return .http(method: "POST", url: url, headers: json, body: "{\"text\": " + JSONString.quoted(text) + "}")
             case .discord:
-                return .http(method: "POST", url: url, headers: json, body: "{\"content\": " + JSONString.quoted("**\(event.title)**\n\(event.messageWithHost)") + "}")
+                // Discord refuses content over 2,000 characters (400, for good); no @everyone or role from a message pings anyone.
+                let text = NotificationText.prefix("**\(event.title)**\n\(event.messageWithHost)", maxUTF8Bytes: SinkTextLimit.discord)
+                return .http(method: "POST", url: url, headers: json,
+                             body: "{\"content\": " + JSONString.quoted(text) + ", \"allowed_mentions\": {\"parse\": []}}")
             case .matrix(let room):
                 let path = "/_matrix/client/v3/rooms/" + PercentEncoding.segment(room) + "/send/m.room.message/trainbell-\(id)"
-                let body = "{\"msgtype\": \"m.text\", \"body\": " + JSONString.quoted("\(event.title)\n\(event.messageWithHost)") + "}"
+                // Events over 64 KiB are refused (413); an empty m.mentions: "@room" in a message notifies no one.
+                let text = NotificationText.prefix("\(event.title)\n\(event.messageWithHost)", maxUTF8Bytes: SinkTextLimit.matrix)
+                let body = "{\"msgtype\": \"m.text\", \"body\": " + JSONString.quoted(text) + ", \"m.mentions\": {}}"
                 return .http(method: "PUT", url: url.trimmingSuffix("/") + path, headers: json + bearer, body: body)
             case .raw(let template):
                 return .http(method: "POST", url: url, headers: json + bearer, body: event.fill(template))
@@ -148,6 +158,33 @@ extension SinkEvent {
             }
         }
         return output + rest
+    }
+}
+
+/// What each service takes of a message: past it the text is cut, ending with "…" (the whole text
+/// stays in the history, and goes whole by mail, MQTT and commands).
+public enum SinkTextLimit {
+    /// ntfy: a body over 4,096 bytes becomes an attachment.
+    public static let ntfy = 4_096
+    /// Discord: content of at most 2,000 characters (a UTF-8 byte is at most one character).
+    public static let discord = 2_000
+    /// Slack: text past 40,000 characters is cut by Slack itself.
+    public static let slack = 40_000
+    /// Matrix: an event of at most 64 KiB, escapes included.
+    public static let matrix = 16_384
+
+    /// Slack's escaping of message text: `&`, `<` and `>` as entities, nothing else.
+    public static func slackEscaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 }
 
@@ -242,9 +279,9 @@ extension String {
         return String(output)
     }
 
-    /// Line ends as CRLF (what SMTP carries), whatever they were.
+    /// Line ends as CRLF (what SMTP carries), whatever they were: CRLF, LF, or a lone CR (a
+    /// progress bar's), which SMTP servers refuse bare.
     var withCRLF: String {
-        split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }.joined(separator: "\r\n")
+        replacing("\r\n", with: "\n").replacing("\r", with: "\n").replacing("\n", with: "\r\n")
     }
 }

@@ -186,5 +186,57 @@ extension Configuration {
         #when=idle
         #away-after=10
 
+        # [sink NAME] sections, any number (none is built in): where events go
+        # besides the desktop (README "When you are away"). Each event is kept
+        # in an outbox in the history database until its sink took it, and
+        # tried again with backoff (also after a restart); "trainbell sink"
+        # shows what each sent and its last answer, "trainbell sink test NAME"
+        # sends a test message. Keys of every sink, with their built-in values:
+        # type (ntfy, webhook, email, mqtt or command; required),
+        # events=error, completion, stall (also warning, progress, digest,
+        # custom), when=away (only while you are away; or always),
+        # rate-limit=10 (sends a minute, 1 to 600), timeout=15 (seconds, 1 to
+        # 300). Secrets are never values here: token-file= or password-file=
+        # (an absolute path or ~/...; its first line) or credential=NAME (a
+        # systemd credential, LoadCredential= in a drop-in for the unit).
+        # For example:
+        #
+        # [sink phone]
+        # type=ntfy
+        # topic=alice-trainings-7f3k
+        # url=https://ntfy.sh
+        # token-file=~/.config/trainbell/ntfy-token
+        # details-url=https://desk.example.org/trainbell/record/{record}
+        #
+        # [sink team]
+        # type=webhook
+        # preset=slack
+        # url=https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX
+        # (preset=discord alike; preset=matrix with url= the homeserver,
+        # room=!AbCdEfGh:example.org and the access token as the secret;
+        # preset=raw, the default, with template={"text": "{title}: {message}"}
+        # and {job} {host} {kind} {urgency} {error_type} {time})
+        #
+        # [sink mail]
+        # type=email
+        # url=smtps://mail.example.org
+        # from=trainbell@example.org
+        # to=alice@example.org, oncall@example.org
+        # user=alice
+        # password-file=~/.config/trainbell/smtp-password
+        #
+        # [sink home]
+        # type=mqtt
+        # topic=home/desk/trainbell
+        # (published on the [remote] broker)
+        #
+        # [sink apprise]
+        # type=command
+        # command=apprise -vv
+        # (run without a shell: the event as JSON on its standard input and as
+        # TRAINBELL_EVENT, TRAINBELL_TITLE, TRAINBELL_MESSAGE, TRAINBELL_JOB,
+        # TRAINBELL_HOST, TRAINBELL_URGENCY, TRAINBELL_ERROR_TYPE and
+        # TRAINBELL_TIME; exit status 0 is delivered)
+
         """#
 }

@@ -23,11 +23,15 @@ extension HistoryStore {
     }
 
     /// Keeps `event` for `sink`; an identical event still pending is counted there instead
-    /// (collapsing). Returns the item's id.
+    /// (collapsing): identical but for its `time` and `record`, which every event has of its own.
+    /// Returns the item's id.
     @discardableResult
     func addToOutbox(sink: String, event: String, away: Bool, now: Int64) throws(HistoryError) -> Int64 {
         try transaction("cannot keep an event for sink \(sink) in") {
-            let same = try database.statement("SELECT id FROM sink_outbox WHERE sink = ?1 AND event = ?2 AND state = 'pending' LIMIT 1")
+            let same = try database.statement("""
+                SELECT id FROM sink_outbox WHERE sink = ?1 AND state = 'pending' AND CASE WHEN json_valid(event) AND json_valid(?2)
+                THEN json_remove(event, '$.time', '$.record') = json_remove(?2, '$.time', '$.record') ELSE event = ?2 END LIMIT 1
+                """)
             if let id = try same.integer([.text(sink), .text(event)]) {
                 try database.statement("UPDATE sink_outbox SET repeats = repeats + 1 WHERE id = ?1").execute([.integer(id)])
                 return id

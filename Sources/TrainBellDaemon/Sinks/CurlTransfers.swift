@@ -98,8 +98,7 @@ final class CurlTransfers {
             let bytes = size * count
             let line = String(decoding: UnsafeRawBufferPointer(start: data, count: bytes), as: UTF8.self)
             if line.lowercased().hasPrefix("retry-after:") {
-                // By scalars: "\r\n" is one Character, neither "\r" nor "\n".
-                transfer.retryAfter = String(String.UnicodeScalarView(line.unicodeScalars.dropFirst(12).filter { $0 != "\r" && $0 != "\n" && $0 != " " && $0 != "\t" }))
+                transfer.retryAfter = line.dropFirst(12).withoutLineEnds.filter { $0 != " " }
             }
             return bytes
         }

@@ -248,7 +248,7 @@ final class SinkDispatcher {
             if let why = publish(topic, payload) { done(.retry(why, after: nil)) } else { done(.delivered("published on \(topic)")) }
         case .run(let arguments, let input, let environment):
             commands.run(arguments, input: input, environment: environment, timeout: sink.timeout) { status, output in
-                let excerpt = String(output.prefix(200)).filter { !$0.isNewline }
+                let excerpt = output.prefix(200).withoutLineEnds
                 switch status {
                 case 0?: done(.delivered("exit status 0" + (excerpt.isEmpty ? "" : ": " + excerpt)))
                 case let code?: done(.retry("exit status \(code)" + (excerpt.isEmpty ? "" : ": " + excerpt), after: nil))

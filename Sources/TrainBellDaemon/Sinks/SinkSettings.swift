@@ -78,8 +78,9 @@ struct SinkSettings: Sendable, Hashable {
             let address = try url("url", schemes: ["smtp", "smtps"])
             let from = try required("from", "the sender's address")
             let to = try required("to", "one or more addresses separated by ','").split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }
-            for mailbox in [from] + to where !mailbox.contains("@") || mailbox.contains(where: { $0 == "<" || $0 == ">" || $0 == " " }) {
-                throw ValidationError("\(mailbox) is not a mail address; accepted: name@domain")
+            for (key, mailbox) in [("from", from)] + to.map({ ("to", $0) })
+            where !mailbox.contains("@") || mailbox.contains(where: { $0 == "<" || $0 == ">" || $0 == " " }) {
+                throw ValidationError("\(key): \(mailbox) is not a mail address; accepted: name@domain")
             }
             target = .email(url: address, from: from, to: to, user: text("user"))
         case "mqtt":
@@ -88,8 +89,11 @@ struct SinkSettings: Sendable, Hashable {
             target = .mqtt(topic: topic)
         case "command":
             let line = try required("command", "a command line (an argument vector, run without a shell)")
-            let arguments = try CommandLineSplitter.split(line)
-            guard !arguments.isEmpty else { throw ValidationError("command is blank; accepted: \(CommandLineSplitter.acceptedValues)") }
+            let arguments: [String]
+            do { arguments = try CommandLineSplitter.split(line) } catch { throw ValidationError("command: \(error.message)") }
+            guard let program = arguments.first, !program.isEmpty else {
+                throw ValidationError("command: \(line) names no program; accepted: \(CommandLineSplitter.acceptedValues)")
+            }
             target = .command(arguments)
         default:
             throw ValidationError("type: \(type) is not known; accepted: ntfy, webhook, email, mqtt or command")
@@ -108,15 +112,23 @@ struct SinkSettings: Sendable, Hashable {
             guard let when = When(rawValue: value) else { throw ValidationError("when: \(value) is not known; accepted: away or always") }
             return when
         } ?? .away
-        let rate = try text("rate-limit").map { (value: String) throws(ValidationError) -> Int in
-            try ConfigurationValue.wholeNumber(value, in: 1...600)
-        } ?? 10
-        let timeout = try text("timeout").map { (value: String) throws(ValidationError) -> Int in
-            try ConfigurationValue.wholeNumber(value, in: 1...300)
-        } ?? 15
+        func number(_ key: String, in range: ClosedRange<Int>, otherwise value: Int) throws(ValidationError) -> Int {
+            guard let text = text(key) else { return value }
+            do { return try ConfigurationValue.wholeNumber(text, in: range) } catch { throw ValidationError("\(key): \(error.message)") }
+        }
+        let rate = try number("rate-limit", in: 1...600, otherwise: 10)
+        let timeout = try number("timeout", in: 1...300, otherwise: 15)
+        let secrets = ["token-file", "password-file", "credential"].filter { text($0) != nil }
+        guard secrets.count <= 1 else {
+            throw ValidationError("\(secrets.joined(separator: " and ")) are set together; accepted: one of token-file, password-file or credential")
+        }
+        let secretKey = secrets.first ?? ""
         let secretFile = text("token-file") ?? text("password-file")
         if let secretFile, !secretFile.hasPrefix("/"), !secretFile.hasPrefix("~/") {
-            throw ValidationError("the secret's file \(secretFile) is relative; accepted: an absolute path or ~/…")
+            throw ValidationError("\(secretKey): \(secretFile) is relative; accepted: an absolute path or ~/…")
+        }
+        if let credential = text("credential"), credential.contains("/") || credential == "." || credential == ".." {
+            throw ValidationError("credential: \(credential) is not a credential's name; accepted: the NAME of LoadCredential=NAME:PATH (no /)")
         }
         return SinkSettings(name: name, target: target, events: events, when: when, secretFile: secretFile,
                             credential: text("credential"), ratePerMinute: rate, timeout: timeout)

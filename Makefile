@@ -184,7 +184,8 @@ demo: deps-test
 # Figures, not assertions: ReportProgress per call (blocking and no-reply), daemon memory; ReportMetrics
 # beside ReportProgress, and a job of 1,000,000 steps × 8 metrics (history size, GetMetrics); CLI start-up
 # (bench-cli); remote errors to Notify over the peer socket, ssh -R and a broker, broker ingestion and idle
-# wake-ups (trainbell-bench remote); MB/s through trainbell run against cat | cat (bench-run); last bench-install, which ends with the table of issue 10. Every part runs the release
+# wake-ups (trainbell-bench remote); error → a sink's request, an outbox draining, idle wake-ups with sinks
+# (trainbell-bench sinks); MB/s through trainbell run against cat | cat (bench-run); last bench-install, which ends with the table of issue 10. Every part runs the release
 # build make install ships (one scratch folder, one release build).
 bench: deps-test install-build
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
@@ -193,6 +194,7 @@ bench: deps-test install-build
 	$(RELEASE_BIN)/trainbell-bench records
 	$(RELEASE_BIN)/trainbell-bench stalls
 	$(RELEASE_BIN)/trainbell-bench remote
+	$(RELEASE_BIN)/trainbell-bench sinks
 	$(MAKE) --no-print-directory bench-cli
 	$(MAKE) --no-print-directory bench-run
 	$(MAKE) --no-print-directory bench-python
@@ -205,6 +207,13 @@ bench: deps-test install-build
 bench-remote: deps-test install-build
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
 	$(RELEASE_BIN)/trainbell-bench remote
+
+# Issue 13's figures alone: error → a sink's HTTP request on loopback, an outbox of 1,000 events draining
+# after an outage, wake-ups of an idle trainbelld with sinks configured.
+.PHONY: bench-sinks
+bench-sinks: deps-test install-build
+	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
+	$(RELEASE_BIN)/trainbell-bench sinks
 
 # Instructions per ReportProgress against the C service's Tick, counted by callgrind (exact, unlike
 # times), and the functions where trainbelld spends them.

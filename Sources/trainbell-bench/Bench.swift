@@ -21,6 +21,8 @@ struct Bench {
                 try MetricsBench.run()
             } else if args.count >= 2 && args[1] == "remote" {
                 try RemoteBench.run()
+            } else if args.count >= 2 && args[1] == "sinks" {
+                try SinkBench.run()
             } else if args.count >= 2 && args[1] == "records" {
                 try RecordCountBench.run()
             } else {

@@ -362,6 +362,8 @@ import TrainBellAPI
         #expect(list.stdout.hasPrefix("phone (ntfy, when away): 0 sent"), "\(list)")
         let status = try session.trainbell(["status"])
         #expect(status.stdout.contains("  sinks:               phone (ntfy, when away)"), "\(status.stdout)")
+        // The test's configuration file is world-readable (umask 022), and it names a sink.
+        #expect(session.daemon.log.contains("every user can read it, and it names sinks"), "\(session.daemon.log)")
     }
 
     // MARK: Helpers

@@ -1,5 +1,5 @@
 /* hardened-exec: runs a program under the seccomp rules that systemd 252 installs for
- * MemoryDenyWriteExecute=yes and RestrictAddressFamilies=AF_UNIX (src/shared/seccomp-util.c), so a
+ * MemoryDenyWriteExecute=yes and RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 (src/shared/seccomp-util.c), so a
  * test can check that trainbelld works under trainbelld.service's hardening without a systemd user
  * manager.
  *
@@ -31,9 +31,15 @@ static int load_rules(void) {
                               SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
     r = r ?: seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(shmat), 1,
                               SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC));
-    /* RestrictAddressFamilies=AF_UNIX */
+    /* RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6: every other family refused, as systemd's
+       allow-list does it (one rule a range, since a rule cannot compare one argument twice). */
     r = r ?: seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+                              SCMP_A0(SCMP_CMP_LT, AF_UNIX));
+    for (int family = AF_INET + 1; family < AF_INET6; family++)
+        r = r ?: seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+                                  SCMP_A0(SCMP_CMP_EQ, family));
+    r = r ?: seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+                              SCMP_A0(SCMP_CMP_GT, AF_INET6));
     /* What an unprivileged user manager sets before loading filters. */
     if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) r = -errno;
     r = r ?: seccomp_load(ctx);
@@ -51,8 +57,12 @@ static int self_test(void) {
         fprintf(stderr, "hardened-exec: mprotect(PROT_EXEC) was allowed\n");
         failures++;
     }
-    int inet = socket(AF_INET, SOCK_STREAM, 0);
-    if (inet >= 0 || errno != EAFNOSUPPORT) { fprintf(stderr, "hardened-exec: an AF_INET socket was allowed\n"); failures++; }
+    int netlink = socket(AF_NETLINK, SOCK_RAW, 0);
+    if (netlink >= 0 || errno != EAFNOSUPPORT) { fprintf(stderr, "hardened-exec: an AF_NETLINK socket was allowed\n"); failures++; }
+    int packet = socket(AF_PACKET, SOCK_RAW, 0);
+    if (packet >= 0 || errno != EAFNOSUPPORT) { fprintf(stderr, "hardened-exec: an AF_PACKET socket was allowed\n"); failures++; }
+    int inet = socket(AF_INET6, SOCK_STREAM, 0);
+    if (inet < 0) { fprintf(stderr, "hardened-exec: an AF_INET6 socket was refused (the sinks and the broker need it)\n"); failures++; }
     int unix_socket = socket(AF_UNIX, SOCK_STREAM, 0);
     if (unix_socket < 0) { fprintf(stderr, "hardened-exec: an AF_UNIX socket was refused\n"); failures++; }
     return failures == 0 ? 0 : 1;

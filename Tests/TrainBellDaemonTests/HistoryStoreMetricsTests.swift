@@ -37,7 +37,7 @@ import TrainBellCore
             do {
                 let store = try HistoryStore(path: path)
                 try store.save(Job.start(id: try JobID("old"), title: "Old", totalSteps: 10, now: 1))
-                try store.database.execute("ALTER TABLE job DROP COLUMN host; PRAGMA user_version = 3")
+                try store.database.execute("DROP TABLE sink_outbox; ALTER TABLE job DROP COLUMN host; PRAGMA user_version = 3")
             }
             let store = try HistoryStore(path: path)
             #expect(try store.database.integer("PRAGMA user_version") == HistoryStore.schemaVersion)
@@ -54,7 +54,7 @@ import TrainBellCore
             let path = directory + "/history.sqlite3"
             do {
                 let store = try HistoryStore(path: path)
-                try store.database.execute("DROP TABLE metric_series; ALTER TABLE job DROP COLUMN host; PRAGMA user_version = 2")
+                try store.database.execute("DROP TABLE sink_outbox; DROP TABLE metric_series; ALTER TABLE job DROP COLUMN host; PRAGMA user_version = 2")
             }
             let store = try HistoryStore(path: path)
             #expect(try store.database.integer("PRAGMA user_version") == HistoryStore.schemaVersion)

@@ -195,7 +195,7 @@ extension Configuration {
         # type (ntfy, webhook, email, mqtt or command; required),
         # events=error, completion, stall (also warning, progress, digest,
         # custom), when=away (only while you are away; or always),
-        # rate-limit=10 (sends a minute, 1 to 600), timeout=15 (seconds, 1 to
+        # rate-limit=10 (sends a minute, 1 to 60000), timeout=15 (seconds, 1 to
         # 300). Secrets are never values here: token-file= or password-file=
         # (an absolute path or ~/...; its first line) or credential=NAME (a
         # systemd credential, LoadCredential= in a drop-in for the unit).

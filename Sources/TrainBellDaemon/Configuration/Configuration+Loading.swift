@@ -44,7 +44,16 @@ extension Configuration {
             throw ConfigurationError(
                 source: path, line: bad + 1, message: "the line is not valid UTF-8; accepted: UTF-8 text")
         }
-        return try parse(text, source: path)
+        var configuration = try parse(text, source: path)
+        // A sink's address is as good as a password (a Slack or Discord webhook URL, an ntfy topic,
+        // a mailbox): the file that names one should be the user's alone.
+        var status = stat()
+        if !configuration.sinks.isEmpty, stat(path, &status) == 0, status.st_mode & 0o004 != 0 {
+            configuration.warnings.append(
+                "\(path): every user can read it, and it names sinks (a webhook URL or an ntfy topic lets anyone post "
+                    + "to you); make it yours alone: chmod 600 \(path)")
+        }
+        return configuration
     }
 
     /// Reads a configuration from the text of a file. Unknown groups and

@@ -24,6 +24,9 @@ final class SinkDispatcher {
     var onChange: (() -> Void)?
 
     static let maximumAttempts = 30
+    /// Transfers a sink has going at once: an outbox full after an outage drains at the server's
+    /// pace, not as a thousand connections at the same time.
+    static let maximumInFlight = 4
 
     private let history: HistoryStore
     private let loop: EventLoop
@@ -32,7 +35,11 @@ final class SinkDispatcher {
     private let commands: SinkCommandRunner
     private var sinks: [SinkSettings] = []
     private var limits: [String: SinkRateLimit] = [:]
-    private var inFlight: Set<Int64> = []
+    /// The outbox items being sent, and their sink's name.
+    private var inFlight: [Int64: String] = [:]
+    /// A pump asked for while one runs (a send that answered at once): it runs again after.
+    private var pumping = false
+    private var pumpAgain = false
     private var timer: EventSource?
     private var timerDue: Int64 = .max
     private var lastRecord: UInt64 = 0
@@ -154,11 +161,27 @@ final class SinkDispatcher {
 
     /// Sends what is due; arms the timer for what waits.
     private func pump() {
+        guard !pumping else {
+            pumpAgain = true
+            return
+        }
+        pumping = true
+        defer { pumping = false }
+        repeat {
+            pumpAgain = false
+            pumpOnce()
+        } while pumpAgain
+    }
+
+    private func pumpOnce() {
         guard !sinks.isEmpty, let pending = try? history.pendingOutbox() else { return }
         let now = Clock.now()
         var next = Int64.max
-        for item in pending where !inFlight.contains(item.id) {
+        var busy: [String: Int] = [:]
+        for sink in inFlight.values { busy[sink, default: 0] += 1 }
+        for item in pending where inFlight[item.id] == nil {
             guard let sink = sinks.first(where: { $0.name == item.sink }) else { continue }  // a sink no longer configured: kept
+            if busy[sink.name, default: 0] >= Self.maximumInFlight { continue }  // pumped again when one ends
             if item.nextAttempt > now {
                 next = min(next, item.nextAttempt)
                 continue
@@ -174,7 +197,8 @@ final class SinkDispatcher {
                 continue
             }
             if item.repeats > 1 { event.message += " (×\(item.repeats))" }
-            inFlight.insert(item.id)
+            inFlight[item.id] = sink.name
+            busy[sink.name, default: 0] += 1
             send(event, to: sink, id: UInt64(item.id)) { [weak self] outcome in self?.finished(item, of: sink, outcome) }
         }
         arm(next)
@@ -200,7 +224,7 @@ final class SinkDispatcher {
     }
 
     private func finished(_ item: HistoryStore.OutboxItem, of sink: SinkSettings, _ outcome: SinkOutcome) {
-        inFlight.remove(item.id)
+        inFlight[item.id] = nil
         switch outcome {
         case .delivered(let said):
             try? history.finishOutbox(item.id, failed: false, answer: said)

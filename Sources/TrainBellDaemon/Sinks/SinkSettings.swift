@@ -116,7 +116,7 @@ struct SinkSettings: Sendable, Hashable {
             guard let text = text(key) else { return value }
             do { return try ConfigurationValue.wholeNumber(text, in: range) } catch { throw ValidationError("\(key): \(error.message)") }
         }
-        let rate = try number("rate-limit", in: 1...600, otherwise: 10)
+        let rate = try number("rate-limit", in: 1...60_000, otherwise: 10)
         let timeout = try number("timeout", in: 1...300, otherwise: 15)
         let secrets = ["token-file", "password-file", "credential"].filter { text($0) != nil }
         guard secrets.count <= 1 else {

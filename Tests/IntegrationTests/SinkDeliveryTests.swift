@@ -275,6 +275,30 @@ import TrainBellAPI
         #expect(http.requests.count == 2, "delivered once")
     }
 
+    @Test func onceTheServerAnswersAgainWhatWaitsGoesWithoutItsBackoff() throws {
+        let http = try HTTPRecorder()
+        http.stop()
+        let session = try DaemonSession(configuration: """
+            [sink phone]
+            type = ntfy
+            url = \(http.url)
+            topic = t
+            when = always
+            """)
+        defer { session.stop() }
+        _ = try session.client.api.reportError("a", message: "first, tried while down", type: "", urgency: "")
+        _ = Self.waitForStatus(session) { $0.first?.contains("1 waiting; last answer") == true }
+        usleep(3_000_000)
+        _ = try session.client.api.reportError("b", message: "second, tried 3 s later", type: "", urgency: "")
+        try http.start()
+        let requests = http.waitForRequests(2, timeout: 30)
+        try #require(requests.count == 2, "\(requests)")
+        #expect(requests.map { $0["body"] as? String } == ["first, tried while down", "second, tried 3 s later"])
+        let gap = (requests[1]["time"] as? Double ?? 0) - (requests[0]["time"] as? Double ?? 0)
+        // The second's own backoff ends about 3 s after the first's: it went with the first's success.
+        #expect(gap < 2, "the second waited \(gap) s after the first went through")
+    }
+
     @Test func a429RetryAfterIsHonoured() throws {
         let http = try HTTPRecorder(plan: ["429 retry-after=1", "200"])
         let session = try DaemonSession(configuration: """

@@ -76,6 +76,17 @@ extension HistoryStore {
         }
     }
 
+    /// Makes what sink `sink` has waiting for its backoff due at `now` (the sink took a message
+    /// again: what waited for it need not wait longer); returns how many.
+    @discardableResult
+    func outboxDueNow(sink: String, now: Int64) throws(HistoryError) -> Int {
+        try access("cannot update the sinks' outbox of") {
+            try database.statement("UPDATE sink_outbox SET next_attempt = ?2 WHERE sink = ?1 AND state = 'pending' AND next_attempt > ?2")
+                .execute([.text(sink), .integer(now)])
+            return Int(try database.integer("SELECT changes()") ?? 0)
+        }
+    }
+
     /// Per sink: what waits, what went, what failed for good, and the last answer.
     func outboxCounts() throws(HistoryError) -> [String: OutboxCounts] {
         try access("cannot read the sinks' outbox of") {

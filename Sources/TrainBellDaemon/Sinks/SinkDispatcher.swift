@@ -149,9 +149,11 @@ final class SinkDispatcher {
         }
         let event = SinkEvent(kind: .custom, title: "trainbell test", message: "A test message from trainbell to sink \(name).",
                               time: Double(Clock.now()) / 1_000_000)
-        send(event, to: sink, id: UInt64(Clock.now())) { outcome in
+        send(event, to: sink, id: UInt64(Clock.now())) { [weak self] outcome in
             switch outcome {
-            case .delivered(let said): done(.success(said))
+            case .delivered(let said):
+                if let self, (try? self.history.outboxDueNow(sink: name, now: Clock.now())) ?? 0 > 0 { self.pump() }
+                done(.success(said))
             case .retry(let said, _), .permanent(let said): done(.failure(.failed("sink \(name) did not take it: \(said)")))
             }
         }
@@ -229,6 +231,10 @@ final class SinkDispatcher {
         case .delivered(let said):
             try? history.finishOutbox(item.id, failed: false, answer: said)
             log.info("sink \(sink.name): sent (\(said))")
+            // It takes messages again: what waits for its backoff goes now, at the in-flight pace.
+            if item.attempts > 0, let count = try? history.outboxDueNow(sink: sink.name, now: Clock.now()), count > 0 {
+                log.info("sink \(sink.name): answers again; sending the \(count) events that waited")
+            }
         case .permanent(let said):
             try? history.finishOutbox(item.id, failed: true, answer: said)
             log.error("sink \(sink.name): refused an event for good (\(said)); it is kept as failed")

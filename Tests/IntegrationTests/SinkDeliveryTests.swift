@@ -248,6 +248,38 @@ import TrainBellAPI
         #expect(http.requests.count == 1, "the summary itself does not go to the phone")
     }
 
+    /// The issue's "done when": with the screen locked (GNOME's screen shield, the exact interface
+    /// of a stand-in) an OOM error reaches the ntfy topic; at the desk it stays on the desktop; the
+    /// unlock brings the one summary.
+    @Test func withTheScreenLockedAnOOMErrorReachesNtfy() throws {
+        let http = try HTTPRecorder()
+        let session = try DaemonSession(configuration: """
+            [away]
+            when = locked
+            [sink phone]
+            type = ntfy
+            url = \(http.url)
+            topic = locked
+            """)
+        defer { session.stop() }
+        let shell = try StandInScreenSaver(.gnome, bus: session.bus)
+        defer { shell.stop() }
+        #expect(Self.waitForProperty(session, "PresenceSource", "screen unlocked, org.gnome.ScreenSaver"))
+        _ = try session.client.api.reportError("llama", message: "CUDA out of memory at the desk", type: "oom_error", urgency: "")
+        _ = session.server?.waitForNotifies(count: 1)
+        try shell.lock()
+        #expect(Self.waitForProperty(session, "Presence", "away"))
+        _ = try session.client.api.reportError("llama", message: "CUDA out of memory while locked", type: "oom_error", urgency: "")
+        let requests = http.waitForRequests(1)
+        #expect(requests.count == 1 && (requests.first?["body"] as? String) == "CUDA out of memory while locked", "\(requests)")
+        #expect(Self.header(requests.first ?? [:], "Priority") == "5")
+        _ = Self.waitForStatus(session) { $0.first?.contains("1 sent") == true }
+        try shell.unlock()
+        let back = session.server?.wait(timeout: 10) { $0.contains { $0.notifyCall?.summary == "While you were away" } } ?? false
+        #expect(back, "\(session.server?.notifies.map(\.summary) ?? [])")
+        #expect(http.requests.count == 1)
+    }
+
     // MARK: Nothing lost
 
     @Test func aDownServerKeepsTheEventsAnd500Then200DeliversOnce() throws {

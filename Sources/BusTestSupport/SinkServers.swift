@@ -91,21 +91,12 @@ public final class HTTPRecorder: @unchecked Sendable {
     deinit { stop() }
 
     /// The requests so far, oldest first.
-    public var requests: [[String: Any]] {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
+    public var requests: [[String: Any]] { JSONLines.read(logPath) }
 
     /// Waits until `count` requests arrived (the daemon is another process: the file is polled).
     @discardableResult
     public func waitForRequests(_ count: Int, timeout: Double = 20) -> [[String: Any]] {
-        let deadline = Date().addingTimeInterval(timeout)
-        var seen = requests
-        while seen.count < count, Date() < deadline {
-            usleep(20_000)
-            seen = requests
-        }
-        return seen
+        JSONLines.wait(logPath, count: count, timeout: timeout)
     }
 
     static func accepts(port: Int) -> Bool {
@@ -190,18 +181,30 @@ public final class SMTPRecorder: @unchecked Sendable {
         return nil
     }
 
-    public var messages: [[String: Any]] {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    /// The messages taken so far, oldest first.
+    public var messages: [[String: Any]] { JSONLines.read(logPath) }
+
+    /// Waits until `count` messages were taken.
+    @discardableResult
+    public func waitForMessages(_ count: Int, timeout: Double = 20) -> [[String: Any]] {
+        JSONLines.wait(logPath, count: count, timeout: timeout)
+    }
+}
+
+/// The recorders' logs: a JSON object a line, written by another process.
+enum JSONLines {
+    static func read(_ path: String) -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    @discardableResult
-    public func waitForMessages(_ count: Int, timeout: Double = 20) -> [[String: Any]] {
+    /// Polls `path` until it has `count` lines or `timeout` seconds pass.
+    static func wait(_ path: String, count: Int, timeout: Double) -> [[String: Any]] {
         let deadline = Date().addingTimeInterval(timeout)
-        var seen = messages
+        var seen = read(path)
         while seen.count < count, Date() < deadline {
             usleep(20_000)
-            seen = messages
+            seen = read(path)
         }
         return seen
     }

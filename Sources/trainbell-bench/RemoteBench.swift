@@ -110,12 +110,9 @@ enum RemoteBench {
         // 5. Idle with a broker connection: the only wake-ups should be the keep-alive's.
         usleep(2_000_000)
         guard let pid = daemon.process?.pid else { return }
-        let before = StallBench.usage(pid)
-        sleep(idleSeconds)
-        let after = StallBench.usage(pid)
-        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let idle = StallBench.idleCost(pid, seconds: idleSeconds)
         print(String(format: "  idle with the broker connected, %u s (keep-alive 60 s): %d context switches, %.0f ms CPU",
-                     idleSeconds, after.switches - before.switches, Double(after.ticks - before.ticks) / hz * 1_000))
+                     idleSeconds, idle.switches, idle.milliseconds))
     }
 
     /// `RemoteState` of the daemon.

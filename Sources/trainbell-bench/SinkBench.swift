@@ -69,12 +69,9 @@ enum SinkBench {
         // 3. Idle with sinks configured and nothing to send.
         usleep(2_000_000)
         guard let pid = daemon.process?.pid else { return }
-        let before = StallBench.usage(pid)
-        sleep(idleSeconds)
-        let after = StallBench.usage(pid)
-        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let idle = StallBench.idleCost(pid, seconds: idleSeconds)
         print(String(format: "  idle with a sink configured and nothing to send, %u s: %d context switches, %.0f ms CPU (goal: 0)",
-                     idleSeconds, after.switches - before.switches, Double(after.ticks - before.ticks) / hz * 1_000))
+                     idleSeconds, idle.switches, idle.milliseconds))
     }
 
     static func waitForStatus(_ client: DaemonClient, timeout: Double, _ condition: (String) -> Bool) -> Bool {

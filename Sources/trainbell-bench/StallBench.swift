@@ -19,6 +19,15 @@ enum StallBench {
         return (ticks, switches)
     }
 
+    /// What process `pid` costs while left alone for `seconds`: context switches and CPU milliseconds.
+    static func idleCost(_ pid: pid_t, seconds: UInt32) -> (switches: Int, milliseconds: Double) {
+        let before = usage(pid)
+        sleep(seconds)
+        let after = usage(pid)
+        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (after.switches - before.switches, Double(after.ticks - before.ticks) / hz * 1_000)
+    }
+
     static func run() throws {
         let seconds = UInt32(ProcessInfo.processInfo.environment["BENCH_STALL_SECONDS"] ?? "") ?? 60
         let bus = try PrivateBus()

@@ -66,7 +66,10 @@ per_call() {
 }
 
 c=$(per_call org.trainbell.BenchMinimal1 Tick "$work/minimal-dbus-service")
-d=$(per_call org.trainbell.TrainBell1 ReportProgress "$trainbelld" --address "$address" --log-level warning)
+# Without its DWARF (the symbol table stays, so the functions keep their names): valgrind 3.19's reader
+# gives up on some DWARF 5 forms clang writes for the C targets ("unhandled dwarf2 abbrev form").
+objcopy --strip-debug "$trainbelld" "$work/trainbelld"
+d=$(per_call org.trainbell.TrainBell1 ReportProgress "$work/trainbelld" --address "$address" --log-level warning)
 echo "Instructions per call, no reply, fully handled (callgrind, $((jobs * (large - small))) calls):"
 echo "  C libdbus service, Tick(s,t,t):     $c"
 echo "  trainbelld, ReportProgress(s,t,t):  $d  ($(awk -v d="$d" -v c="$c" 'BEGIN { printf "%.2f", d / c }')x)"

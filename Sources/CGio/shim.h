@@ -35,4 +35,17 @@ static inline int tb_give_back_freed_memory(void) {
     return malloc_trim(0);
 }
 
+/* pidfd_open(2) (Linux 5.3): a descriptor that becomes readable when process `pid` ends, for the
+ * loop to watch instead of a blocking waitpid. -1 with errno (ENOSYS on an older kernel). */
+#include <sys/syscall.h>
+#include <unistd.h>
+static inline int tb_pidfd_open(int pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 #endif

@@ -82,6 +82,10 @@ public final class Daemon {
         // left in the heap: with glibc's growing threshold a daemon once sent 5 MB strings kept the
         // 100 MB it had freed (the hostile-input test).
         tb_bound_freed_memory(128 << 10)
+        // A peer that goes away while we write to it (a sink's command that does not read its input,
+        // a closed socket) is an EPIPE to handle, never a signal that ends the daemon. Commands
+        // trainbelld starts get the default back (posix_spawn's SETSIGDEF).
+        signal(SIGPIPE, SIG_IGN)
         var configuration: Configuration
         do {
             configuration = try Configuration.load(from: options.configPath)

@@ -11,7 +11,8 @@ public enum CommandLauncher {
         defer { argv.forEach { free($0) } }
         var error: UnsafeMutablePointer<GError>? = nil
         let ok: gboolean = argv.withUnsafeMutableBufferPointer { argvBuffer in
-            g_spawn_async(nil, argvBuffer.baseAddress, nil, G_SPAWN_SEARCH_PATH, nil, nil, nil, &error)
+            // trainbelld ignores SIGPIPE; the command gets the default back (an ignored signal is inherited).
+            g_spawn_async(nil, argvBuffer.baseAddress, nil, G_SPAWN_SEARCH_PATH, { _ in _ = signal(SIGPIPE, SIG_DFL) }, nil, nil, &error)
         }
         if ok == 0 {
             let text = error.map { String(cString: $0.pointee.message) } ?? "unknown error"

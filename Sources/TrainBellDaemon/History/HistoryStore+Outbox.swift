@@ -13,6 +13,8 @@ extension HistoryStore {
         var nextAttempt: Int64
         var repeats: Int
         var away: Bool
+        /// When it was kept, in microseconds since the epoch.
+        var created: Int64 = 0
     }
 
     struct OutboxCounts: Sendable, Hashable {
@@ -45,24 +47,44 @@ extension HistoryStore {
         }
     }
 
-    /// The pending items, oldest first.
-    func pendingOutbox() throws(HistoryError) -> [OutboxItem] {
+    /// The pending items due by `dueBy` (µs), oldest first, at most `limit`: what a pump may send.
+    func pendingOutbox(dueBy: Int64 = .max, limit: Int = 100_000) throws(HistoryError) -> [OutboxItem] {
         try access("cannot read the sinks' outbox of") {
-            let statement = try database.statement(
-                "SELECT id, sink, event, attempts, next_attempt, repeats, away FROM sink_outbox WHERE state = 'pending' ORDER BY id")
+            let statement = try database.statement("""
+                SELECT id, sink, event, attempts, next_attempt, repeats, away, created FROM sink_outbox
+                WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id LIMIT ?2
+                """)
+            try statement.bind([.integer(dueBy), .integer(Int64(limit))])
             var items: [OutboxItem] = []
             while try statement.step() {
                 items.append(OutboxItem(id: statement.int64(at: 0), sink: statement.text(at: 1), event: statement.text(at: 2),
                                         attempts: Int(statement.int64(at: 3)), nextAttempt: statement.int64(at: 4),
-                                        repeats: Int(statement.int64(at: 5)), away: statement.int64(at: 6) != 0))
+                                        repeats: Int(statement.int64(at: 5)), away: statement.int64(at: 6) != 0,
+                                        created: statement.int64(at: 7)))
             }
             return items
         }
     }
 
-    /// Marks item `id` sent (`failed`: given up) with what the sink answered.
-    func finishOutbox(_ id: Int64, failed: Bool, answer: String) throws(HistoryError) {
-        try access("cannot mark an outbox item in") {
+    /// The soonest next attempt of a pending item after `after` (µs) of the sinks `sinks`; nil when none.
+    func nextOutboxAttempt(after: Int64) throws(HistoryError) -> Int64? {
+        try access("cannot read the sinks' outbox of") {
+            try database.integer("SELECT MIN(next_attempt) FROM sink_outbox WHERE state = 'pending' AND next_attempt > ?1",
+                                 [.integer(after)])
+        }
+    }
+
+    /// Marks item `id` sent (`failed`: given up) with what the sink answered. `sentRepeats`: the
+    /// count the sent message carried; repeats that came while it was in flight stay pending, due now.
+    func finishOutbox(_ id: Int64, failed: Bool, answer: String, sentRepeats: Int = 0, now: Int64 = 0) throws(HistoryError) {
+        try transaction("cannot mark an outbox item in") {
+            if !failed && sentRepeats > 0 {
+                try database.statement("""
+                    UPDATE sink_outbox SET repeats = repeats - ?2, attempts = 0, next_attempt = ?3, answer = ?4
+                    WHERE id = ?1 AND state = 'pending' AND repeats > ?2
+                    """).execute([.integer(id), .integer(Int64(sentRepeats)), .integer(now), .text(answer)])
+                if try database.integer("SELECT changes()") ?? 0 > 0 { return }
+            }
             try database.statement("UPDATE sink_outbox SET state = ?2, answer = ?3, attempts = attempts + 1 WHERE id = ?1")
                 .execute([.integer(id), .text(failed ? "failed" : "sent"), .text(answer)])
         }
@@ -88,6 +110,7 @@ extension HistoryStore {
     }
 
     /// Per sink: what waits, what went, what failed for good, and the last answer.
+    /// (Sinks no longer configured are in it too: their events wait for a sink of that name.)
     func outboxCounts() throws(HistoryError) -> [String: OutboxCounts] {
         try access("cannot read the sinks' outbox of") {
             let statement = try database.statement("SELECT sink, state, COUNT(*) FROM sink_outbox GROUP BY sink, state")

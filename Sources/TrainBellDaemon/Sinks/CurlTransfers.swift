@@ -144,8 +144,9 @@ final class CurlTransfers {
         transfers[easy] = transfer
         let added = tb_curl_multi_add_handle(multi, easy)
         guard added == CURLM_OK else {
-            transfers[easy] = nil
+            // The handle goes before the transfer whose buffers and lists it points to.
             tb_curl_easy_cleanup(easy)
+            withExtendedLifetime(transfer) { transfers[easy] = nil }
             return fail("libcurl cannot add a transfer (\(added.rawValue))")
         }
     }
@@ -155,7 +156,11 @@ final class CurlTransfers {
         guard let rest = url.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first else { return false }
         let hostPort = rest.split(separator: "@").last ?? rest
         let host = hostPort.hasPrefix("[") ? String(hostPort.dropFirst().prefix { $0 != "]" }) : String(hostPort.prefix { $0 != ":" })
-        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        // An address, not a name that begins like one (127.example.org).
+        var address = in_addr()
+        guard inet_pton(AF_INET, host, &address) == 1 else { return false }
+        return UInt32(bigEndian: address.s_addr) >> 24 == 127
     }
 
     // MARK: The multi handle and the loop

@@ -1,3 +1,4 @@
+import CGio
 import DBus
 import Glibc
 
@@ -5,16 +6,28 @@ import Glibc
 /// blocking the loop: the event's JSON on its standard input, `TRAINBELL_*` variables added to the
 /// daemon's environment, its output (the first 4 KiB) kept as its answer, killed after the sink's
 /// timeout. `done` gets the exit status (nil: it could not start or was killed) and the output.
+/// Its end is watched, never waited for: a pidfd readable on the loop (a 100 ms check of `waitpid`
+/// on a kernel without pidfds); it is done once it has exited, whatever it left running with its
+/// output; a command killed at its timeout is reaped when it is gone.
 final class SinkCommandRunner {
+    /// The most one variable of the environment may hold: the kernel refuses a variable over
+    /// 128 KiB (MAX_ARG_STRLEN, E2BIG); the whole text is on standard input.
+    static let maximumVariableBytes = 32_768
+
     private final class Run {
         let pid: pid_t
         var input: [UInt8]
         var written = 0
         var inputFD: Int32
-        let outputFD: Int32
+        var outputFD: Int32
         var output: [UInt8] = []
-        var sources: [EventSource] = []
+        var inputSource: EventSource?
+        var outputSource: EventSource?
+        var exitSource: EventSource?
+        var timeoutSource: EventSource?
+        var pidFD: Int32 = -1
         var killed = false
+        var reported = false
         let done: (Int32?, String) -> Void
 
         init(pid: pid_t, input: [UInt8], inputFD: Int32, outputFD: Int32, done: @escaping (Int32?, String) -> Void) {
@@ -35,12 +48,11 @@ final class SinkCommandRunner {
 
     deinit {
         for run in runs.values {
+            kill(-run.pid, SIGKILL)
             kill(run.pid, SIGKILL)
+            release(run)
             var status: Int32 = 0
-            waitpid(run.pid, &status, 0)
-            for source in run.sources { source.cancel() }
-            close(run.outputFD)
-            if run.inputFD >= 0 { close(run.inputFD) }
+            waitpid(run.pid, &status, WNOHANG)
         }
     }
 
@@ -77,7 +89,16 @@ final class SinkCommandRunner {
             if !names.contains(String(text.prefix { $0 != "=" })) { environment.append(text) }
             entry += 1
         }
-        environment += extra.map { "\($0.0)=\($0.1.filter { $0 != "\0" })" }
+        environment += extra.map { name, value in
+            var text = value.filter { $0 != "\0" }
+            if text.utf8.count > Self.maximumVariableBytes {
+                var cut = text.utf8.prefix(Self.maximumVariableBytes - 3)
+                while let last = cut.last, last & 0xC0 == 0x80 { cut = cut.dropLast() }  // not inside a character
+                if let last = cut.last, last >= 0xC0 { cut = cut.dropLast() }
+                text = String(decoding: cut, as: UTF8.self) + "…"
+            }
+            return "\(name)=\(text)"
+        }
         var argv = arguments.map { strdup($0) } + [nil]
         var envp = environment.map { strdup($0) } + [nil]
         defer {
@@ -97,18 +118,29 @@ final class SinkCommandRunner {
         _ = fcntl(outPipe[0], F_SETFL, fcntl(outPipe[0], F_GETFL) | O_NONBLOCK)
         let run = Run(pid: pid, input: Array(input.utf8), inputFD: inPipe[1], outputFD: outPipe[0], done: done)
         runs[pid] = run
-        run.sources.append(loop.watch(fd: run.outputFD, for: .readable) { [weak self, unowned run] _ in self?.read(run) })
+        run.outputSource = loop.watch(fd: run.outputFD, for: .readable) { [weak self, unowned run] _ in self?.read(run) }
         writeInput(run)
         if run.inputFD >= 0 {
-            run.sources.append(loop.watch(fd: run.inputFD, for: .writable) { [weak self, unowned run] _ in self?.writeInput(run) })
+            run.inputSource = loop.watch(fd: run.inputFD, for: .writable) { [weak self, unowned run] _ in self?.writeInput(run) }
         }
-        run.sources.append(loop.addTimeout(seconds: UInt32(max(1, timeout))) { [weak self, unowned run] in
+        run.pidFD = tb_pidfd_open(pid)
+        if run.pidFD >= 0 {
+            _ = fcntl(run.pidFD, F_SETFD, FD_CLOEXEC)
+            run.exitSource = loop.watch(fd: run.pidFD, for: .readable) { [weak self, unowned run] _ in self?.reap(run) }
+        } else {
+            run.exitSource = loop.addTimeout(milliseconds: 100) { [weak self, unowned run] in
+                self?.reap(run)
+                return true
+            }
+        }
+        run.timeoutSource = loop.addTimeout(seconds: UInt32(max(1, timeout))) { [weak self, unowned run] in
+            run.timeoutSource = nil
             run.killed = true
             kill(-run.pid, SIGKILL)
             kill(run.pid, SIGKILL)
-            self?.finish(run)
+            self?.report(run, status: nil)  // reaped once it is gone
             return false
-        })
+        }
     }
 
     /// glibc's POSIX_SPAWN_SETSID (not imported): the command gets a session of its own, so a
@@ -129,46 +161,66 @@ final class SinkCommandRunner {
             if n < 0 && errno == EAGAIN { return }
             break  // EPIPE: the command does not read its input
         }
+        run.inputSource?.cancel()
+        run.inputSource = nil
         close(run.inputFD)
         run.inputFD = -1
     }
 
+    /// Reads what is there, at most 64 KiB a turn of the loop (a command printing without end
+    /// cannot hold the loop, and its timeout still fires); the first 4 KiB are kept.
     private func read(_ run: Run) {
+        guard run.outputFD >= 0 else { return }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
+        for _ in 0..<16 {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(run.outputFD, $0.baseAddress, $0.count) }
             if n > 0 {
                 if run.output.count < 4096 { run.output += buffer[0..<min(n, 4096 - run.output.count)] }
                 continue
             }
-            if n < 0 && errno == EAGAIN { return }
-            break
+            if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
+            // End of output: the command (and what it started) closed it; its exit decides.
+            run.outputSource?.cancel()
+            run.outputSource = nil
+            close(run.outputFD)
+            run.outputFD = -1
+            return
         }
-        finish(run)  // end of output: the command (and whatever kept it) is done with it
     }
 
-    private func finish(_ run: Run) {
-        guard runs.removeValue(forKey: run.pid) != nil else { return }
-        for source in run.sources { source.cancel() }
-        run.sources = []
-        close(run.outputFD)
-        if run.inputFD >= 0 { close(run.inputFD) }
+    /// The command may have ended: reaped, then reported with what it printed.
+    private func reap(_ run: Run) {
         var status: Int32 = 0
-        // Its output is closed: it has ended or is about to; a command that lingers is killed.
-        var waited = waitpid(run.pid, &status, WNOHANG)
-        if waited == 0 {
-            for _ in 0..<50 where waited == 0 {
-                usleep(2_000)
-                waited = waitpid(run.pid, &status, WNOHANG)
-            }
-            if waited == 0 {
-                kill(run.pid, SIGKILL)
-                waited = waitpid(run.pid, &status, 0)
-                run.killed = true
-            }
+        let waited = waitpid(run.pid, &status, WNOHANG)
+        guard waited == run.pid || (waited < 0 && errno == ECHILD) else { return }
+        if !run.reported {
+            read(run)  // what it printed before it ended
+            let exited = waited == run.pid && status & 0x7f == 0
+            report(run, status: exited ? (status >> 8) & 0xff : nil)
         }
+        release(run)
+        runs.removeValue(forKey: run.pid)
+    }
+
+    private func report(_ run: Run, status: Int32?) {
+        guard !run.reported else { return }
+        run.reported = true
+        run.timeoutSource?.cancel()
+        run.timeoutSource = nil
         let text = String(decoding: run.output, as: UTF8.self)
-        let exited = waited == run.pid && status & 0x7f == 0
-        run.done(run.killed || !exited ? nil : (status >> 8) & 0xff, run.killed ? "killed after its timeout. " + text : text)
+        run.done(run.killed ? nil : status, run.killed ? "killed after its timeout. " + text : text)
+    }
+
+    /// Closes what is left of a run (its pipes, its pidfd, its watches).
+    private func release(_ run: Run) {
+        for source in [run.inputSource, run.outputSource, run.exitSource, run.timeoutSource] { source?.cancel() }
+        run.inputSource = nil
+        run.outputSource = nil
+        run.exitSource = nil
+        run.timeoutSource = nil
+        for fd in [run.inputFD, run.outputFD, run.pidFD] where fd >= 0 { close(fd) }
+        run.inputFD = -1
+        run.outputFD = -1
+        run.pidFD = -1
     }
 }

@@ -7,8 +7,8 @@ import TrainBellCore
 /// The sinks (`[sink NAME]`): each decided notification a sink takes (its `events`, and `when =
 /// away` only while you are away) is written to the outbox of the history database first, then
 /// sent by libcurl (ntfy, webhooks, mail), a command or the broker; sent items are marked, failed
-/// ones tried again with backoff (5 s doubling to 15 min, jittered) across restarts, until 30
-/// attempts; a 4xx other than 408/425/429 fails at once. Identical events still waiting collapse
+/// ones tried again with backoff (5 s doubling to 15 min, jittered) across restarts, for 7 days; a
+/// 4xx other than 408/425/429 fails at once. Identical events still waiting collapse
 /// into one (its repeats counted), and each sink sends at most `rate-limit` a minute. Nothing here
 /// waits on the network: the desktop's notifications never do. A timer runs only while items wait.
 final class SinkDispatcher {
@@ -23,7 +23,9 @@ final class SinkDispatcher {
     /// The status changed (the `SinkStatus` property).
     var onChange: (() -> Void)?
 
-    static let maximumAttempts = 30
+    /// How long an event is tried before it is failed for good: the outbox's retention. An outage
+    /// of days loses nothing (the backoff stays at 15 minutes).
+    static let maximumAge: Int64 = 7 * 86_400_000_000
     /// Transfers a sink has going at once: an outbox full after an outage drains at the server's
     /// pace, not as a thousand connections at the same time.
     static let maximumInFlight = 4
@@ -40,6 +42,8 @@ final class SinkDispatcher {
     /// A pump asked for while one runs (a send that answered at once): it runs again after.
     private var pumping = false
     private var pumpAgain = false
+    /// Items whose outcome the history could not write, and when they may go again.
+    private var unwritable: [Int64: Int64] = [:]
     private var timer: EventSource?
     private var timerDue: Int64 = .max
     private var lastRecord: UInt64 = 0
@@ -73,10 +77,13 @@ final class SinkDispatcher {
     /// A decided record (``Notifier/onRecord``): kept for each sink that takes it. A record is
     /// announced again when its delivery changes; it is taken once.
     func take(_ record: NotificationRecord) {
+        // Noted first, whatever becomes of it: a record seen (the summary, one from before a sink
+        // was configured) is not taken when it is announced again.
+        let fresh = record.id == 0 || record.id > lastRecord
+        if record.id > lastRecord { lastRecord = record.id }
         guard !sinks.isEmpty || !stallJobs.isEmpty else { return }
         let stall = record.event.type == .warning && stallJobs.remove(record.jobID) != nil
-        guard !summarizing, record.id == 0 || record.id > lastRecord, record.delivery != .awayDigest, !sinks.isEmpty else { return }
-        if record.id > 0 { lastRecord = record.id }
+        guard fresh, !summarizing, record.delivery != .awayDigest, !sinks.isEmpty else { return }
         let kind: SinkEvent.Kind = switch record.event.type {
         case .error: .error
         case .completion: .completion
@@ -91,13 +98,16 @@ final class SinkDispatcher {
                               urgency: record.event.urgency.rawValue, errorType: record.event.errorType ?? "",
                               time: Double(record.timestamp) / 1_000_000, record: record.id)
         let now = Clock.now()
+        var kept = false
         for sink in sinks where sink.events.contains(kind) && (sink.when == .always || away) {
             do {
                 try history.addToOutbox(sink: sink.name, event: event.json, away: away, now: now)
+                kept = true
             } catch {
                 log.error("sink \(sink.name): the event could not be kept, so it is not sent: \(error)")
             }
         }
+        guard kept else { return }
         pump()
         onChange?()
     }
@@ -131,14 +141,24 @@ final class SinkDispatcher {
     /// A line per sink for `trainbell status`, and the `SinkStatus` property.
     var status: [String] {
         let counts = (try? history.outboxCounts()) ?? [:]
-        return sinks.map { sink in
+        let lines = sinks.map { sink in
             let c = counts[sink.name] ?? HistoryStore.OutboxCounts()
             var line = "\(sink.name) (\(sink.target.typeName), \(sink.when == .away ? "when away" : "always")): \(c.sent) sent"
             if c.pending > 0 { line += ", \(c.pending) waiting" }
             if c.failed > 0 { line += ", \(c.failed) failed" }
-            if !c.lastAnswer.isEmpty { line += "; last answer: \(c.lastAnswer)" }
+            if !c.lastAnswer.isEmpty { line += "; last answer: \(Self.printable(c.lastAnswer))" }
             return line
         }
+        let orphans = counts.filter { name, c in c.pending > 0 && !sinks.contains { $0.name == name } }.sorted { $0.key < $1.key }
+        guard !orphans.isEmpty else { return lines }
+        let waiting = orphans.map(\.value.pending).reduce(0, +)
+        return lines + ["\(waiting) waiting for sinks no longer configured: \(orphans.map(\.key).joined(separator: ", ")) (they go out if a [sink] of that name comes back)"]
+    }
+
+    /// A sink's answer for a line of `trainbell status`: control characters (a server's escape
+    /// sequences) as spaces.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) ? " " : $0 }))
     }
 
     /// Sends a test event to sink `name` now (not through the outbox); `done` gets what it answered.
@@ -147,6 +167,11 @@ final class SinkDispatcher {
             let known = sinks.map(\.name)
             return done(.failure(.invalidArgument("no sink is named \(name); configured: \(known.isEmpty ? "none" : known.joined(separator: ", "))")))
         }
+        let now = Double(Clock.now()) / 1_000_000
+        if let wait = limits[name]?.wait(at: now), wait > 0 {
+            return done(.failure(.failed("sink \(name) sent its rate-limit of \(sink.ratePerMinute) in the last minute; try again in \(Int(wait.rounded(.up))) s")))
+        }
+        limits[name]?.note(at: now)
         let event = SinkEvent(kind: .custom, title: "trainbell test", message: "A test message from trainbell to sink \(name).",
                               time: Double(Clock.now()) / 1_000_000)
         send(event, to: sink, id: UInt64(Clock.now())) { [weak self] outcome in
@@ -176,12 +201,13 @@ final class SinkDispatcher {
     }
 
     private func pumpOnce() {
-        guard !sinks.isEmpty, let pending = try? history.pendingOutbox() else { return }
         let now = Clock.now()
-        var next = Int64.max
+        guard !sinks.isEmpty, let pending = try? history.pendingOutbox(dueBy: now, limit: 2_000) else { return }
+        var next = (try? history.nextOutboxAttempt(after: now)) ?? nil ?? Int64.max
         var busy: [String: Int] = [:]
         for sink in inFlight.values { busy[sink, default: 0] += 1 }
-        for item in pending where inFlight[item.id] == nil {
+        for (_, until) in unwritable where until > now && until != .max { next = min(next, until) }
+        for item in pending where inFlight[item.id] == nil && (unwritable[item.id] ?? 0) <= now {
             guard let sink = sinks.first(where: { $0.name == item.sink }) else { continue }  // a sink no longer configured: kept
             if busy[sink.name, default: 0] >= Self.maximumInFlight { continue }  // pumped again when one ends
             if item.nextAttempt > now {
@@ -199,9 +225,11 @@ final class SinkDispatcher {
                 continue
             }
             if item.repeats > 1 { event.message += " (×\(item.repeats))" }
+            var sending = item
+            sending.nextAttempt = now
             inFlight[item.id] = sink.name
             busy[sink.name, default: 0] += 1
-            send(event, to: sink, id: UInt64(item.id)) { [weak self] outcome in self?.finished(item, of: sink, outcome) }
+            send(event, to: sink, id: UInt64(item.id)) { [weak self] outcome in self?.finished(sending, of: sink, outcome) }
         }
         arm(next)
     }
@@ -227,25 +255,43 @@ final class SinkDispatcher {
 
     private func finished(_ item: HistoryStore.OutboxItem, of sink: SinkSettings, _ outcome: SinkOutcome) {
         inFlight[item.id] = nil
+        let now = Clock.now()
+        /// A mark the history could not write (a full disk): kept here, so the item is not sent
+        /// again at every pump; `until` is when it may be tried again (.max: never in this run).
+        func mark(_ write: () throws(HistoryError) -> Void, until: Int64) {
+            do {
+                try write()
+                unwritable[item.id] = nil
+            } catch {
+                unwritable[item.id] = until
+                log.error("sink \(sink.name): the outcome of an event could not be written to the history (\(error)); this run will not send it again")
+            }
+        }
         switch outcome {
         case .delivered(let said):
-            try? history.finishOutbox(item.id, failed: false, answer: said)
+            mark({ () throws(HistoryError) in
+                try history.finishOutbox(item.id, failed: false, answer: said, sentRepeats: item.repeats, now: now)
+            }, until: .max)
             log.info("sink \(sink.name): sent (\(said))")
             // It takes messages again: what waits for its backoff goes now, at the in-flight pace.
-            if item.attempts > 0, let count = try? history.outboxDueNow(sink: sink.name, now: Clock.now()), count > 0 {
+            if item.attempts > 0, let count = try? history.outboxDueNow(sink: sink.name, now: now), count > 0 {
                 log.info("sink \(sink.name): answers again; sending the \(count) events that waited")
             }
         case .permanent(let said):
-            try? history.finishOutbox(item.id, failed: true, answer: said)
+            mark({ () throws(HistoryError) in try history.finishOutbox(item.id, failed: true, answer: said) }, until: .max)
             log.error("sink \(sink.name): refused an event for good (\(said)); it is kept as failed")
         case .retry(let said, let after):
             let attempts = item.attempts + 1
-            if attempts >= Self.maximumAttempts {
-                try? history.finishOutbox(item.id, failed: true, answer: "gave up after \(attempts) attempts: \(said)")
-                log.error("sink \(sink.name): gave up on an event after \(attempts) attempts (\(said))")
+            if item.created > 0 && now - item.created >= Self.maximumAge {
+                mark({ () throws(HistoryError) in
+                    try history.finishOutbox(item.id, failed: true, answer: "gave up after \(attempts) attempts in 7 days: \(said)")
+                }, until: .max)
+                log.error("sink \(sink.name): gave up on an event after \(attempts) attempts in 7 days (\(said))")
             } else {
-                let delay = after ?? SinkBackoff().delay(afterFailures: attempts, random: Double.random(in: 0..<1))
-                try? history.retryOutbox(item.id, next: Clock.now() + Int64(delay * 1_000_000), answer: said)
+                // Retry-After: 0 is taken as 1 s, so a server saying it cannot make the daemon spin.
+                let delay = after.map { max(1, $0) } ?? SinkBackoff().delay(afterFailures: attempts, random: Double.random(in: 0..<1))
+                let next = now + Int64(delay * 1_000_000)
+                mark({ () throws(HistoryError) in try history.retryOutbox(item.id, next: next, answer: said) }, until: next)
                 log.warning("sink \(sink.name): not sent (\(said)); trying again in \(Int(delay.rounded())) s")
             }
         }

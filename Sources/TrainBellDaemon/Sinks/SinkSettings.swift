@@ -43,7 +43,11 @@ struct SinkSettings: Sendable, Hashable {
             guard let scheme = value.split(separator: ":", maxSplits: 1).first.map(String.init), schemes.contains(scheme.lowercased()),
                   value.dropFirst(scheme.count).hasPrefix("://"), value.count > scheme.count + 3,
                   !value.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7f })
-            else { throw ValidationError("\(key): \(value) is not a URL; accepted: \(schemes.map { $0 + "://HOST/…" }.joined(separator: " or "))") }
+            else {
+                // Not the value itself: a webhook's URL is its secret, and this goes to the journal.
+                let shown = value.unicodeScalars.count > 12 ? String(String.UnicodeScalarView(value.unicodeScalars.prefix(12))) + "…" : value
+                throw ValidationError("\(key): \(shown.debugDescription) is not a URL; accepted: \(schemes.map { $0 + "://HOST/…" }.joined(separator: " or "))")
+            }
             return value
         }
         for secret in ["token", "password", "secret"] where values[secret] != nil {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Glibc
 
 /// A real Mosquitto broker for a test, on a free loopback port: TLS only (a CA and a server
@@ -72,7 +73,8 @@ public final class MosquittoBroker: @unchecked Sendable {
     public func start() throws {
         process = try ChildProcess("/usr/sbin/mosquitto", ["-c", directory.path + "/mosquitto.conf"],
                                    stderr: directory.path + "/mosquitto.stderr")
-        for _ in 0..<200 {
+        // Up to 20 s: TLS set-up under a loaded CI machine is slow.
+        for _ in 0..<800 {
             if Self.accepts(port: port) { return }
             usleep(25_000)
         }
@@ -121,7 +123,20 @@ public final class MosquittoBroker: @unchecked Sendable {
                          stdout: output, stderr: output + ".err")
     }
 
+    /// Ports handed out in this process: a port is closed again before its server binds it, and the
+    /// kernel may give it to the next caller meanwhile (suites run in parallel).
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A loopback port nothing listens on, never the same twice in this process.
     public static func freePort() throws -> Int {
+        for _ in 0..<50 {
+            let port = try anyFreePort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw POSIXError(.EADDRNOTAVAIL)
+    }
+
+    private static func anyFreePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

@@ -76,7 +76,7 @@ public final class HTTPRecorder: @unchecked Sendable {
         process = try ChildProcess("/usr/bin/env", ["python3", "-c", Self.script, logPath, directory.path + "/plan", String(port)],
                                    stderr: directory.path + "/server.stderr")
         for _ in 0..<200 {
-            if Self.accepts(port: port) { return }
+            if MosquittoBroker.accepts(port: port) { return }
             usleep(25_000)
         }
         let stderr = (try? String(contentsOfFile: directory.path + "/server.stderr", encoding: .utf8)) ?? ""
@@ -97,19 +97,6 @@ public final class HTTPRecorder: @unchecked Sendable {
     @discardableResult
     public func waitForRequests(_ count: Int, timeout: Double = 20) -> [[String: Any]] {
         JSONLines.wait(logPath, count: count, timeout: timeout)
-    }
-
-    static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }
 
@@ -160,7 +147,7 @@ public final class SMTPRecorder: @unchecked Sendable {
         process = try ChildProcess(python, ["-c", Self.script, logPath, String(port), user, password],
                                    stderr: directory.path + "/server.stderr")
         for _ in 0..<200 {
-            if HTTPRecorder.accepts(port: port) { return }
+            if MosquittoBroker.accepts(port: port) { return }
             usleep(25_000)
         }
         let stderr = (try? String(contentsOfFile: directory.path + "/server.stderr", encoding: .utf8)) ?? ""

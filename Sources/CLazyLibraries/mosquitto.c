@@ -24,6 +24,7 @@ MV(mosquitto_connect_with_flags_callback_set, (struct mosquitto *mosq, void (*on
    (mosq, on_connect))
 MV(mosquitto_disconnect_callback_set, (struct mosquitto *mosq, void (*on_disconnect)(struct mosquitto *, void *, int)),
    (mosq, on_disconnect))
+MV(mosquitto_publish_callback_set, (struct mosquitto *mosq, void (*on_publish)(struct mosquitto *, void *, int)), (mosq, on_publish))
 MV(mosquitto_message_callback_set,
    (struct mosquitto *mosq, void (*on_message)(struct mosquitto *, void *, const struct mosquitto_message *)), (mosq, on_message))
 M(int, mosquitto_int_option, (struct mosquitto *mosq, enum mosq_opt_t option, int value), (mosq, option, value), NS)

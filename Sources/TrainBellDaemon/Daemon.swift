@@ -234,7 +234,7 @@ public final class Daemon {
         actions.publishAction = { [unowned broker] action in broker.publish(action) }
         sinks.isAway = { [unowned presence] in presence.status.isAway }
         sinks.hostOf = { [unowned interface] job in interface.remoteJob(job)?.host ?? "" }
-        sinks.publish = { [unowned broker] topic, payload in broker.publish(topic: topic, payload: payload) }
+        sinks.publish = { [unowned broker] topic, payload, done in broker.publish(topic: topic, payload: payload, done: done) }
         sinks.onSummary = { [unowned notifier] event in _ = notifier.deliver(event, jobID: nil, appID: nil, icon: nil, now: Clock.now()) }
         sinks.onChange = { [unowned interface] in interface.changed(["SinkStatus"]) }
         interface.sinkStatus = { [unowned sinks] in sinks.status }

@@ -181,6 +181,15 @@ import TrainBellCore
         #expect(server.wait(timeout: 15) { $0.compactMap(\.notifyCall).count == 1 }, "\(daemon.log)")
         func said() -> String { (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "" }
 
+        // SIGKILL keeps only what the broker saved (autosave_interval 1): the daemon's session and
+        // subscription must be in its file first, or the broker forgets them and drops what the run
+        // publishes before the daemon is back (the test failed so about one run in three).
+        let saved = broker.directory.path + "/data/mosquitto.db"
+        let connectedAt = time(nil)
+        #expect(BrokerTests.eventually(10) {
+            var status = stat()
+            return stat(saved, &status) == 0 && status.st_mtim.tv_sec > connectedAt
+        }, "the broker never saved its sessions to \(saved)")
         broker.stop(kill: true)
         #expect(BrokerTests.eventually(10) { said().contains("trainbell: lost the broker \(broker.url)") }, "\(said())")
         // The second warning and the end come while the broker is away: they wait in the run.
@@ -192,9 +201,13 @@ import TrainBellCore
         #expect(!said().contains("were not published"), "\(said())")
         let client = try DaemonClient(bus: bus, recordSignals: false)
         #expect(BrokerTests.eventually(30) { BrokerTests.property(client, "RemoteState") == .string("connected") }, "\(daemon.log)")
-        #expect(server.wait(timeout: 15) { $0.compactMap(\.notifyCall).count == 3 }, "\(server.notifies.map(\.body)); \(said())")
+        // What the run published while the broker was away reaches the daemon either live (it was
+        // back first) or as the backlog of its resumed session, shown as one digest: the last bubble
+        // is the completion either way, and the history has each event once.
+        #expect(server.wait(timeout: 15) { $0.compactMap(\.notifyCall).last?.body.contains("finished") == true },
+                "\(server.notifies.map(\.body)); \(said()); \(daemon.log.split(separator: "\n").filter { $0.contains("broker") || $0.contains("lost-1") })")
         usleep(500_000)
-        #expect(server.notifies.count == 3, "nothing twice: \(server.notifies.map(\.body))")
+        #expect((2...3).contains(server.notifies.count), "nothing twice: \(server.notifies.map(\.body))")
         let history = try client.history("gpu-07/lost-1")
         #expect(history.map { $0["type"]?.unwrapped } == [.string("warning"), .string("warning"), .string("completion")], "\(history)")
     }

@@ -213,6 +213,8 @@ import TrainBellAPI
         let line = (try? String(contentsOfFile: received.path + "/out", encoding: .utf8)) ?? ""
         let event = try #require(try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "got: \(line)\n\(broker.log)")
         #expect(event["kind"] as? String == "completion" && event["job"] as? String == "run7")
+        let status = Self.waitForStatus(session) { $0.first?.contains("1 sent") == true }
+        #expect(status.first?.contains("1 sent; last answer: acknowledged by the broker on home/trainbell/events") == true, "\(status)")
     }
 
     /// Commands that misbehave: one prints without end (killed at its timeout, the daemon serving

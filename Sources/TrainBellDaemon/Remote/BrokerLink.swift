@@ -48,6 +48,9 @@ final class BrokerLink {
     private var catchUpTimer: EventSource?
     private var backoff: UInt32 = 1
     private var deduplicator = EventDeduplicator()
+    /// A sink's messages the broker has not acknowledged yet (QoS 1), by message id: each told
+    /// nil at its PUBACK, else why not (the connection went first).
+    private var unacknowledged: [Int32: (String?) -> Void] = [:]
     private var refusals = RefusalLog()
     private var window = CatchUpWindow()
     private var digest = AwayDigest()
@@ -134,6 +137,10 @@ final class BrokerLink {
             guard let context else { return }
             Unmanaged<BrokerLink>.fromOpaque(context).takeUnretainedValue().lost(reason: rc == 0 ? "disconnected" : MosquittoHandle.describe(rc))
         }
+        mosquitto_publish_callback_set(m) { _, context, mid in
+            guard let context else { return }
+            Unmanaged<BrokerLink>.fromOpaque(context).takeUnretainedValue().acknowledged(mid)
+        }
         mosquitto_message_callback_set(m) { _, context, message in
             guard let context, let message else { return }
             Unmanaged<BrokerLink>.fromOpaque(context).takeUnretainedValue().received(message.pointee)
@@ -158,6 +165,7 @@ final class BrokerLink {
         (readWatch, writeWatch, miscTimer, retryTimer, catchUpTimer) = (nil, nil, nil, nil, nil)
         handle = nil
         url = nil
+        failUnacknowledged("the link to the broker was closed before the broker acknowledged it")
         setState(.off)
     }
 
@@ -256,6 +264,7 @@ final class BrokerLink {
         for source in [readWatch, writeWatch, miscTimer] { source?.cancel() }
         (readWatch, writeWatch, miscTimer) = (nil, nil, nil)
         lastError = reason
+        failUnacknowledged("the connection to the broker was lost before the broker acknowledged it (\(reason))")
         let delay = backoff
         backoff = min(backoff * 2, 60)
         log.warning("broker: \(reason); trying again in \(delay) s")
@@ -355,14 +364,26 @@ final class BrokerLink {
         updateWriteWatch()
     }
 
-    /// Publishes `payload` on `topic` (QoS 1, not retained) for a `type=mqtt` sink; nil once
-    /// libmosquitto has taken it, else why it could not.
-    func publish(topic: String, payload: String) -> String? {
-        guard let handle, state == .connected else { return "not connected to a broker ([remote] broker): \(summary)" }
+    /// Publishes `payload` on `topic` (QoS 1, not retained) for a `type=mqtt` sink; `done` gets nil
+    /// once the broker acknowledged it (PUBACK), else why not.
+    func publish(topic: String, payload: String, done: @escaping (String?) -> Void) {
+        guard let handle, state == .connected else { return done("not connected to a broker ([remote] broker): \(summary)") }
         let bytes = Array(payload.utf8)
-        let rc = bytes.withUnsafeBytes { mosquitto_publish(handle.pointer, nil, topic, Int32($0.count), $0.baseAddress, 1, false) }
+        var mid: Int32 = 0
+        let rc = bytes.withUnsafeBytes { mosquitto_publish(handle.pointer, &mid, topic, Int32($0.count), $0.baseAddress, 1, false) }
+        guard rc == MOSQ_ERR_SUCCESS.rawValue else { return done(MosquittoHandle.describe(rc)) }
+        unacknowledged[mid] = done
         updateWriteWatch()
-        return rc == MOSQ_ERR_SUCCESS.rawValue ? nil : MosquittoHandle.describe(rc)
+    }
+
+    private func acknowledged(_ mid: Int32) {
+        unacknowledged.removeValue(forKey: mid)?(nil)
+    }
+
+    private func failUnacknowledged(_ why: String) {
+        let waiting = unacknowledged
+        unacknowledged = [:]
+        for done in waiting.values { done(why) }
     }
 
     // MARK: Helpers

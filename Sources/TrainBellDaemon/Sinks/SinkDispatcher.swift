@@ -16,8 +16,8 @@ final class SinkDispatcher {
     var isAway: () -> Bool = { false }
     /// Where a job runs ("" here).
     var hostOf: (String) -> String = { _ in "" }
-    /// Publishes on the broker of `[remote]`; nil once taken, else why not.
-    var publish: (String, String) -> String? = { _, _ in "no broker is configured ([remote] broker)" }
+    /// Publishes on the broker of `[remote]`; the callback gets nil once the broker acknowledged it, else why not.
+    var publish: (String, String, @escaping (String?) -> Void) -> Void = { _, _, done in done("no broker is configured ([remote] broker)") }
     /// Shows the summary of what went out while you were away.
     var onSummary: ((NotificationEvent) -> Void)?
     /// The status changed (the `SinkStatus` property).
@@ -321,7 +321,9 @@ final class SinkDispatcher {
                 done(.http(status: answer.status, retryAfter: answer.retryAfter, body: answer.body))
             }
         case .publish(let topic, let payload):
-            if let why = publish(topic, payload) { done(.retry(why, after: nil)) } else { done(.delivered("published on \(topic)")) }
+            publish(topic, payload) { why in
+                if let why { done(.retry(why, after: nil)) } else { done(.delivered("acknowledged by the broker on \(topic)")) }
+            }
         case .run(let arguments, let input, let environment):
             commands.run(arguments, input: input, environment: environment, timeout: sink.timeout) { status, output in
                 let excerpt = output.prefix(200).withoutLineEnds

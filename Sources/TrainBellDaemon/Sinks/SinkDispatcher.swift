@@ -221,7 +221,7 @@ final class SinkDispatcher {
             }
             limits[sink.name]?.note(at: Double(now) / 1_000_000)
             guard var event = SinkEvent(json: item.event) else {
-                try? history.finishOutbox(item.id, failed: true, answer: "unreadable event")
+                if (try? history.finishOutbox(item.id, failed: true, answer: "unreadable event")) == nil { unwritable[item.id] = .max }
                 continue
             }
             if item.repeats > 1 { event.message += " (×\(item.repeats))" }

@@ -33,9 +33,31 @@ public struct MetricReport: Sendable, Equatable {
     /// (`trainbell run`, reading what a trainer printed): the names accepted, the first 64 by
     /// name; nil when none is left.
     public static func keeping(step: UInt64, _ values: [String: Double]) -> MetricReport? {
-        let accepted = values.filter { (try? check(name: $0.key)) != nil }.sorted { $0.key < $1.key }.prefix(maximumMetrics)
+        // Built once, sorted once: `trainbell run` calls this for every log dict a trainer prints.
+        var accepted: [(name: String, value: Double)] = []
+        accepted.reserveCapacity(values.count)
+        for (name, value) in values where isAccepted(name: name) { accepted.append((name, value)) }
         guard !accepted.isEmpty else { return nil }
-        return try? MetricReport(step: step, values: accepted.map { ($0.key, $0.value) })
+        accepted.sort { $0.name < $1.name }
+        if accepted.count > maximumMetrics { accepted.removeLast(accepted.count - maximumMetrics) }
+        // Dictionary keys are distinct and every name was checked: nothing left to refuse.
+        return MetricReport(step: step, checkedValues: accepted)
+    }
+
+    private init(step: UInt64, checkedValues: [(name: String, value: Double)]) {
+        self.step = step
+        self.values = checkedValues
+    }
+
+    /// Whether ``check(name:)`` accepts `name`.
+    static func isAccepted(name: String) -> Bool {
+        let utf8 = name.utf8
+        if let accepted = utf8.withContiguousStorageIfAvailable({ isAccepted(nameBytes: $0) }) { return accepted }
+        return isAccepted(nameBytes: Array(utf8))
+    }
+
+    private static func isAccepted(nameBytes bytes: some Collection<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.count <= maximumNameBytes && bytes.allSatisfy { $0 &- 0x20 < 0x5F }
     }
 
     /// Accepts 1 to 64 bytes of printable ASCII (space to `~`), which every consumer can show.

@@ -91,22 +91,35 @@ struct LineScreen: Sendable {
         let raw = UnsafeRawPointer(base)
         return filter.withUnsafeBufferPointer { filter in
             guard let words = filter.baseAddress else { return false }
-            var offset = 0
-            // A 64-bit load while it stays inside the line; the last windows byte by byte.
-            while offset + 8 <= count {
-                let window = (UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) | Self.fold)
-                    & Self.windowMask
+            // Wrapping arithmetic: `offset` stays below `count`, so nothing can overflow, and the
+            // loop needs no overflow checks (about a third of its instructions otherwise).
+            @inline(__always) func mayBeAnchor(_ window: UInt64) -> Bool {
                 let hash = Self.hash(window)
                 // The hash has 16 bits: always within the filter's 1,024 words.
-                if words[hash >> 6] & (1 << UInt64(hash & 63)) != 0, anchors.contains(window) { return true }
-                offset += Self.stride
+                return words[hash &>> 6] & (1 &<< UInt64(hash & 63)) != 0 && anchors.contains(window)
             }
-            while offset + Self.anchorLength <= count {
+            var offset = 0
+            // A 64-bit load while it stays inside the line, two windows a turn; the last windows
+            // byte by byte.
+            while offset &+ 8 &+ Self.stride <= count {
+                let first = (UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) | Self.fold)
+                    & Self.windowMask
+                let second = (UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset &+ Self.stride, as: UInt64.self))
+                    | Self.fold) & Self.windowMask
+                if mayBeAnchor(first) || mayBeAnchor(second) { return true }
+                offset = offset &+ 2 &* Self.stride
+            }
+            while offset &+ 8 <= count {
+                let window = (UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) | Self.fold)
+                    & Self.windowMask
+                if mayBeAnchor(window) { return true }
+                offset = offset &+ Self.stride
+            }
+            while offset &+ Self.anchorLength <= count {
                 var window: UInt64 = 0
-                for index in (offset..<(offset + Self.anchorLength)).reversed() { window = window << 8 | UInt64(line[index] | 0x20) }
-                let hash = Self.hash(window)
-                if words[hash >> 6] & (1 << UInt64(hash & 63)) != 0, anchors.contains(window) { return true }
-                offset += Self.stride
+                for index in (offset..<(offset &+ Self.anchorLength)).reversed() { window = window &<< 8 | UInt64(line[index] | 0x20) }
+                if mayBeAnchor(window) { return true }
+                offset = offset &+ Self.stride
             }
             return false
         }

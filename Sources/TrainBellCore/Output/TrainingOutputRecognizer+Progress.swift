@@ -90,36 +90,40 @@ extension TrainingOutputRecognizer {
     /// Whether `bytes` hold `loss` (ASCII letter case ignored): else no
     /// value in them is a loss (their keys are matched the same way).
     static func mayNameALoss(_ bytes: [UInt8]) -> Bool {
-        var window: UInt32 = 0
-        for byte in bytes {
-            let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
-            window = window << 8 | UInt32(lower)
-            if window == 0x6C6F_7373 { return true }  // "loss"
+        bytes.withUnsafeBufferPointer { bytes in
+            var window: UInt32 = 0
+            for byte in bytes {
+                let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
+                window = window &<< 8 | UInt32(lower)
+                if window == 0x6C6F_7373 { return true }  // "loss"
+            }
+            return false
         }
-        return false
     }
 
     /// Whether a number in `bytes` may read as NaN or infinite (``Double/init(pythonText:)``): only
     /// `nan`, `inf` (any letter case), an exponent (`1e400`, `0x1p1024`) or hundreds of digits can.
     static func mayHoldNonFiniteNumber(_ bytes: [UInt8]) -> Bool {
-        var window: UInt32 = 0
-        var previous: UInt8 = 0
-        var digits = 0
-        for byte in bytes {
-            let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
-            window = (window << 8 | UInt32(lower)) & 0xFF_FFFF
-            if window == 0x6E_616E || window == 0x69_6E66 { return true }  // "nan", "inf"
-            if lower == UInt8(ascii: "e") || lower == UInt8(ascii: "p"),
-                previous.isASCIIDigit || previous == UInt8(ascii: ".") || (0x61...0x66).contains(previous)
-            {
-                return true
+        bytes.withUnsafeBufferPointer { bytes in
+            var window: UInt32 = 0
+            var previous: UInt8 = 0
+            var digits = 0
+            for byte in bytes {
+                let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
+                window = (window &<< 8 | UInt32(lower)) & 0xFF_FFFF
+                if window == 0x6E_616E || window == 0x69_6E66 { return true }  // "nan", "inf"
+                let previousIsHexLetter = previous &- 0x61 < 6
+                if lower == UInt8(ascii: "e") || lower == UInt8(ascii: "p"),
+                    previous &- 0x30 < 10 || previous == UInt8(ascii: ".") || previousIsHexLetter
+                {
+                    return true
+                }
+                digits = lower &- 0x30 < 10 || lower &- 0x61 < 6 ? digits &+ 1 : 0
+                if digits >= 250 { return true }
+                previous = lower
             }
-            let isHexDigit = lower.isASCIIDigit || (0x61...0x66).contains(lower)
-            digits = isHexDigit ? digits + 1 : 0
-            if digits >= 250 { return true }
-            previous = lower
+            return false
         }
-        return false
     }
 
     private mutating func reportProgress(current: UInt64, total: UInt64?) {

@@ -22,6 +22,10 @@ extension Double {
         let first = bytes[start]
         guard first.isASCIIDigit || Self.numberStarts.contains(first) else { return nil }
         let trimmed = bytes[start..<end]
+        if let value = Self.exactDecimal(trimmed) {
+            self = value
+            return
+        }
         // Short numbers make a small String, which needs no allocation.
         if let value = Double(String(decoding: trimmed, as: UTF8.self)) {
             self = value
@@ -37,6 +41,69 @@ extension Double {
         case Self.minusInfWord: self = -.infinity
         default: return nil
         }
+    }
+
+    /// `[+-]digits[.digits][(e|E)[+-]digits]` read without `strtod`, when the result is exact:
+    /// at most 19 digits whose value is at most 2^53, scaled by a power of ten from 10^-22 to 10^22
+    /// (Clinger's fast path: both factors are exact doubles, so the one rounding of the product or
+    /// quotient is the correct rounding of the number). Nil for anything else (read as before).
+    private static func exactDecimal<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Double? {
+        var index = bytes.startIndex
+        let end = bytes.endIndex
+        var negative = false
+        if bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index = bytes.index(after: index)
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var integerDigits = 0
+        while index < end, bytes[index] &- 0x30 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
+            digits += 1
+            integerDigits += 1
+            index = bytes.index(after: index)
+        }
+        guard integerDigits > 0 else { return nil }
+        if index < end, bytes[index] == UInt8(ascii: ".") {
+            index = bytes.index(after: index)
+            var fractionDigits = 0
+            while index < end, bytes[index] &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
+                digits += 1
+                fractionDigits += 1
+                index = bytes.index(after: index)
+            }
+            guard fractionDigits > 0 else { return nil }
+            scale = -fractionDigits
+        }
+        if index < end, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            index = bytes.index(after: index)
+            var exponentNegative = false
+            if index < end, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                index = bytes.index(after: index)
+            }
+            var exponent = 0
+            var exponentDigits = 0
+            while index < end, bytes[index] &- 0x30 < 10, exponentDigits < 4 {
+                exponent = exponent * 10 + Int(bytes[index] &- 0x30)
+                exponentDigits += 1
+                index = bytes.index(after: index)
+            }
+            guard exponentDigits > 0 else { return nil }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        guard index == end, digits <= 19, mantissa <= 1 << 53, (-22...22).contains(scale) else { return nil }
+        var value = Double(mantissa)
+        if scale < 0 { value /= exactPowersOfTen[-scale] } else if scale > 0 { value *= exactPowersOfTen[scale] }
+        return negative ? -value : value
+    }
+
+    /// 10^0 … 10^22, each exact in a double.
+    private static let exactPowersOfTen: [Double] = (0...22).map { power in
+        (0..<power).reduce(1.0) { value, _ in value * 10 }
     }
 
     private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {

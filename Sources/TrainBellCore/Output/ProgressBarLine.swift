@@ -92,8 +92,7 @@ struct ProgressBarLine: Sendable, Equatable {
             guard rate.contains(UInt8(ascii: "/")) else { continue }
             var trailer: [UInt8] = []
             if cursor < line.count, line[cursor] == UInt8(ascii: ",") {
-                var end = cursor + 1
-                while end < line.count, line[end] != UInt8(ascii: "]") { end += 1 }
+                let end = line.firstIndex(of: Self.closingBracket, from: cursor + 1) ?? line.count
                 trailer = Array(line[(cursor + 1)..<end].trimmingSpaces)
             }
             let head = line[..<open]
@@ -105,6 +104,8 @@ struct ProgressBarLine: Sendable, Equatable {
         }
         return nil
     }
+
+    private static let closingBracket: [UInt8] = [UInt8(ascii: "]")]
 
     /// `desc: 42%|████▏     | 420/1000` (the bar and percentage optional).
     private static func meterWithTotal(_ head: ArraySlice<UInt8>) -> Meter? {

@@ -23,7 +23,8 @@ struct PythonWarning: Sendable, Equatable {
             let text = line[(at + marker.count)...].trimmingSpaces
             guard !text.isEmpty else { continue }
             var message = line[start..<(at + 7)].text + ": " + text.text
-            if message.count > Self.maximumLength {
+            // Counting characters reads every grapheme: only when the bytes could be too many.
+            if message.utf8.count > Self.maximumLength, message.count > Self.maximumLength {
                 message = String(message.prefix(Self.maximumLength)) + "…"
             }
             self.message = message

@@ -34,7 +34,10 @@ extension TrainingOutputRecognizer {
     /// `current` is never reported above `total`, and a redraw at the same
     /// position is not reported again.
     mutating func handle(_ bar: ProgressBarLine, isNested: Bool) {
-        if Self.mayNameALoss(bar.trailer), Self.mayHoldNonFiniteNumber(bar.trailer) { checkLoss(in: bar) }
+        let mayDiverge = bar.style == .tqdm
+            ? Self.postfixMayHoldNonFiniteLoss(bar.trailer)
+            : Self.mayNameALoss(bar.trailer) && Self.mayHoldNonFiniteNumber(bar.trailer)
+        if mayDiverge { checkLoss(in: bar) }
         follow(bar, isNested: isNested)
         // The line that ends a Keras epoch carries the epoch's metrics.
         if bar.style == .keras, let total = bar.total, bar.current >= total {
@@ -87,43 +90,72 @@ extension TrainingOutputRecognizer {
         return bar.hasAuxiliaryRate
     }
 
-    /// Whether `bytes` hold `loss` (ASCII letter case ignored): else no
-    /// value in them is a loss (their keys are matched the same way).
-    static func mayNameALoss(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { bytes in
-            var window: UInt32 = 0
-            for byte in bytes {
-                let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
-                window = window &<< 8 | UInt32(lower)
-                if window == 0x6C6F_7373 { return true }  // "loss"
+    /// Whether tqdm's postfix (`v_num=0, train_loss=nan`) has a `key=value` pair whose key may name a
+    /// loss and whose value may read as NaN or infinite: else ``checkLoss(in:)`` finds nothing in it
+    /// (it reads the same pairs). Only the values are searched for `nan`, `inf` and exponents.
+    static func postfixMayHoldNonFiniteLoss(_ trailer: [UInt8]) -> Bool {
+        trailer.withUnsafeBufferPointer { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                var equals = -1
+                while end < bytes.count, bytes[end] != UInt8(ascii: ",") {
+                    if equals < 0, bytes[end] == UInt8(ascii: "=") { equals = end }
+                    end &+= 1
+                }
+                if equals >= 0,
+                    mayNameALoss(UnsafeBufferPointer(rebasing: bytes[start..<equals])),
+                    mayHoldNonFiniteNumber(UnsafeBufferPointer(rebasing: bytes[(equals &+ 1)..<end]))
+                {
+                    return true
+                }
+                start = end &+ 1
             }
             return false
         }
     }
 
+    /// Whether `bytes` hold `loss` (ASCII letter case ignored): else no
+    /// value in them is a loss (their keys are matched the same way).
+    static func mayNameALoss(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { mayNameALoss($0) }
+    }
+
+    static func mayNameALoss(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var window: UInt32 = 0
+        for byte in bytes {
+            let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            window = window &<< 8 | UInt32(lower)
+            if window == 0x6C6F_7373 { return true }  // "loss"
+        }
+        return false
+    }
+
     /// Whether a number in `bytes` may read as NaN or infinite (``Double/init(pythonText:)``): only
     /// `nan`, `inf` (any letter case), an exponent (`1e400`, `0x1p1024`) or hundreds of digits can.
     static func mayHoldNonFiniteNumber(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { bytes in
-            var window: UInt32 = 0
-            var previous: UInt8 = 0
-            var digits = 0
-            for byte in bytes {
-                let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
-                window = (window &<< 8 | UInt32(lower)) & 0xFF_FFFF
-                if window == 0x6E_616E || window == 0x69_6E66 { return true }  // "nan", "inf"
-                let previousIsHexLetter = previous &- 0x61 < 6
-                if lower == UInt8(ascii: "e") || lower == UInt8(ascii: "p"),
-                    previous &- 0x30 < 10 || previous == UInt8(ascii: ".") || previousIsHexLetter
-                {
-                    return true
-                }
-                digits = lower &- 0x30 < 10 || lower &- 0x61 < 6 ? digits &+ 1 : 0
-                if digits >= 250 { return true }
-                previous = lower
+        bytes.withUnsafeBufferPointer { mayHoldNonFiniteNumber($0) }
+    }
+
+    static func mayHoldNonFiniteNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var window: UInt32 = 0
+        var previous: UInt8 = 0
+        var digits = 0
+        for byte in bytes {
+            let lower = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            window = (window &<< 8 | UInt32(lower)) & 0xFF_FFFF
+            if window == 0x6E_616E || window == 0x69_6E66 { return true }  // "nan", "inf"
+            let previousIsHexLetter = previous &- 0x61 < 6
+            if lower == UInt8(ascii: "e") || lower == UInt8(ascii: "p"),
+                previous &- 0x30 < 10 || previous == UInt8(ascii: ".") || previousIsHexLetter
+            {
+                return true
             }
-            return false
+            digits = lower &- 0x30 < 10 || lower &- 0x61 < 6 ? digits &+ 1 : 0
+            if digits >= 250 { return true }
+            previous = lower
         }
+        return false
     }
 
     private mutating func reportProgress(current: UInt64, total: UInt64?) {

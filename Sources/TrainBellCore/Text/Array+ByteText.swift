@@ -5,18 +5,35 @@ extension Array where Element == UInt8 {
     /// The index of the first occurrence of `needle` at or after `start`.
     func firstIndex(of needle: [UInt8], from start: Int = 0) -> Int? {
         guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty ? start : nil }
-        let first = needle[0]
-        var index = Swift.max(start, 0)
-        let last = count - needle.count
-        while index <= last {
-            if self[index] == first {
-                var matched = 1
-                while matched < needle.count, self[index + matched] == needle[matched] { matched += 1 }
-                if matched == needle.count { return index }
+        return withUnsafeBufferPointer { bytes in
+            needle.withUnsafeBufferPointer { needle in
+                guard let base = bytes.baseAddress else { return nil }
+                let raw = UnsafeRawPointer(base)
+                let first = needle[0]
+                let pattern = SIMD16<UInt8>(repeating: first)
+                let last = bytes.count &- needle.count
+                var index = Swift.max(start, 0)
+                while index <= last {
+                    // 16 bytes at a time are passed over while none of them is the needle's first.
+                    let blockEnd = Swift.min(index &+ 16, last &+ 1)
+                    if index &+ 16 <= bytes.count,
+                        !(raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self) .== pattern).hasAnyLaneSet
+                    {
+                        index = blockEnd
+                        continue
+                    }
+                    while index < blockEnd {
+                        if bytes[index] == first {
+                            var matched = 1
+                            while matched < needle.count, bytes[index &+ matched] == needle[matched] { matched &+= 1 }
+                            if matched == needle.count { return index }
+                        }
+                        index &+= 1
+                    }
+                }
+                return nil
             }
-            index += 1
         }
-        return nil
     }
 
     /// Whether `needle` occurs in these bytes.

@@ -1,0 +1,26 @@
+import PropertyBased
+import Testing
+@testable import TrainBellCore
+
+/// The byte search the recognizer finds its markers with (16 bytes at a time) finds what a search
+/// byte by byte finds, wherever the needle stands against the blocks.
+@Suite struct ByteSearchTests {
+    static func naive(_ bytes: [UInt8], _ needle: [UInt8], from start: Int) -> Int? {
+        guard !needle.isEmpty else { return start }
+        var index = max(start, 0)
+        while index + needle.count <= bytes.count {
+            if Array(bytes[index..<(index + needle.count)]) == needle { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    @Test func findsWhatAByteByByteSearchFinds() async {
+        // A small alphabet, so that the needle and its first byte occur often, at every offset.
+        let bytes = Gen.uint8(in: 0x5A...0x5D).array(of: 0...70)
+        let needle = Gen.uint8(in: 0x5A...0x5D).array(of: 1...4)
+        await propertyCheck(count: 2_000, input: bytes, needle, Gen.int(in: -2...72)) { bytes, needle, start in
+            #expect(bytes.firstIndex(of: needle, from: start) == Self.naive(bytes, needle, from: start))
+        }
+    }
+}

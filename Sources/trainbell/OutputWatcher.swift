@@ -55,16 +55,8 @@ final class OutputWatcher: @unchecked Sendable {
     /// Starts the thread; false when none can be made (then ``submit(_:_:)`` reads on the caller's thread).
     @discardableResult
     func start() -> Bool {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<OutputWatcher>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<OutputWatcher>.fromOpaque(context).release()
-            return false
-        }
+        guard case .success(let thread) = BackgroundThread.start(joinable: true, { [self] in run() }) else { return false }
+        self.thread = thread
         started = true
         return true
     }
@@ -107,11 +99,6 @@ final class OutputWatcher: @unchecked Sendable {
     }
 
     private func run() {
-        // Signals are the main thread's: it forwards them to the command.
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&blocked, s) }
-        pthread_sigmask(SIG_BLOCK, &blocked, nil)
         var nextTick = MonotonicClock.milliseconds + Self.tickMilliseconds
         pthread_mutex_lock(&mutex)
         while true {

@@ -41,7 +41,7 @@ final class ReportSender: @unchecked Sendable {
     private var unanswered = 0
     /// The sender thread writes `idle` when, finishing, nothing is left to send, and `done` once it
     /// has handed everything over.
-    private var events: [Int32] = [-1, -1]
+    private var events: EventPipe?
     private static let idle: UInt8 = 1
     private static let done: UInt8 = 2
 
@@ -52,26 +52,18 @@ final class ReportSender: @unchecked Sendable {
     /// Starts the sender thread: it connects to the session bus and asks trainbelld for a ping,
     /// which starts it by D-Bus activation when it is installed and not running.
     func start() {
-        guard pipe(&events) == 0 else {
+        guard let events = EventPipe() else {
             off = true
             printError("trainbell: notifications are off for this run (cannot create a pipe: \(String(cString: strerror(errno))))")
             return
         }
-        for fd in events { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<ReportSender>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, context)
-        if rc != 0 {
-            Unmanaged<ReportSender>.fromOpaque(context).release()
+        self.events = events
+        if case .failure(let refusal) = BackgroundThread.start({ [self] in run() }) {
             off = true
-            printError("trainbell: notifications are off for this run (cannot start a thread: \(String(cString: strerror(rc))))")
-            return
+            self.events = nil
+            events.close()
+            printError("trainbell: notifications are off for this run (cannot start a thread: \(refusal.message))")
         }
-        pthread_detach(thread)
     }
 
     /// Queues `report` (from the output pump: never waits on the daemon).
@@ -87,12 +79,12 @@ final class ReportSender: @unchecked Sendable {
     /// Waits at most ``finalTimeout`` for trainbelld to answer what is queued, then hands what is left
     /// to the bus (``handOverTimeout`` at most). Says on stderr when trainbelld did not answer in time.
     func finish() {
-        guard events[0] >= 0 else { return }
+        guard let events else { return }
         shared.withLock { $0.finishing = true }
         loop.invoke { [self] in sendNext() }
-        let answered = wait(for: Self.idle, seconds: Self.finalTimeout)
+        let answered = events.wait(for: Self.idle, seconds: Self.finalTimeout)
         loop.invoke { [self] in handOver() }
-        let handedOver = wait(for: Self.done, seconds: Self.handOverTimeout)
+        let handedOver = events.wait(for: Self.done, seconds: Self.handOverTimeout)
         if !answered || !handedOver {
             let dropped = shared.withLock { $0.queue.droppedReports }
             let lost = dropped > 0 ? "; \(dropped) errors and warnings were left out while it did not answer" : ""
@@ -103,11 +95,6 @@ final class ReportSender: @unchecked Sendable {
     // MARK: The sender thread
 
     private func run() {
-        // Signals are the main thread's: it forwards them to the command.
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&blocked, s) }
-        pthread_sigmask(SIG_BLOCK, &blocked, nil)
         do {
             let connection = try TrainBellAddress.connect()
             connection.attach(to: loop)
@@ -185,23 +172,7 @@ final class ReportSender: @unchecked Sendable {
     }
 
     private func signal(_ event: UInt8) {
-        var byte = event
-        _ = write(events[1], &byte, 1)
-    }
-
-    /// Waits for `event` on the pipe, at most `seconds`; whether it came.
-    private func wait(for event: UInt8, seconds: Double) -> Bool {
-        let deadline = MonotonicClock.seconds + seconds
-        while true {
-            let remaining = deadline - MonotonicClock.seconds
-            guard remaining > 0 else { return false }
-            var poller = pollfd(fd: events[0], events: Int16(POLLIN), revents: 0)
-            let n = poll(&poller, 1, Int32((remaining * 1000).rounded(.up)))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            var byte: UInt8 = 0
-            if read(events[0], &byte, 1) == 1, byte == event { return true }
-        }
+        events?.signal(event)
     }
 
     /// The D-Bus call of a report of job `job`, through the typed descriptors of `TrainBellAPI`.

@@ -52,8 +52,8 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
     /// Reports taken from the queue and not published yet (the broker was lost meanwhile).
     private var taken: [RunReport] = []
     /// The pump writes a byte to wake the sender; the sender writes `done` when all was taken.
-    private var wake: [Int32] = [-1, -1]
-    private var events: [Int32] = [-1, -1]
+    private var wake: EventPipe?
+    private var events: EventPipe?
     private static let done: UInt8 = 2
 
     init(job: String, target: BrokerTarget) {
@@ -62,28 +62,22 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
     }
 
     func start() {
-        guard pipe(&wake) == 0, pipe(&events) == 0 else {
+        guard let wake = EventPipe(nonBlocking: true), let events = EventPipe() else {
             printError("trainbell: notifications are off for this run (cannot create a pipe: \(String(cString: strerror(errno))))")
             return
         }
-        for fd in wake + events { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        _ = fcntl(wake[1], F_SETFL, fcntl(wake[1], F_GETFL) | O_NONBLOCK)
-        _ = fcntl(wake[0], F_SETFL, fcntl(wake[0], F_GETFL) | O_NONBLOCK)
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<BrokerReportSender>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, context)
-        if rc != 0 {
-            Unmanaged<BrokerReportSender>.fromOpaque(context).release()
-            for fd in wake + events { close(fd) }
-            wake = [-1, -1]
-            printError("trainbell: notifications are off for this run (cannot start a thread: \(String(cString: strerror(rc))))")
-            return
+        // Set before the thread starts, which uses them.
+        self.wake = wake
+        self.events = events
+        // SIGPIPE blocked too: a write to a closed connection fails with EPIPE on this thread, and
+        // the command (which must not inherit an ignored SIGPIPE) keeps the default.
+        if case .failure(let refusal) = BackgroundThread.start(alsoBlocked: [SIGPIPE], { [self] in run() }) {
+            self.wake = nil
+            self.events = nil
+            wake.close()
+            events.close()
+            printError("trainbell: notifications are off for this run (cannot start a thread: \(refusal.message))")
         }
-        pthread_detach(thread)
     }
 
     func push(_ report: RunReport) {
@@ -92,14 +86,14 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
             defer { state.woken = true }
             return !state.woken
         }
-        if wakeUp { poke() }
+        if wakeUp { wake?.signal() }
     }
 
     func finish() {
-        guard wake[1] >= 0 else { return }
+        guard let wake, let events else { return }
         shared.withLock { $0.finishing = true }
-        poke()
-        if !wait(seconds: Self.finalTimeout) {
+        wake.signal()
+        if !events.wait(for: Self.done, seconds: Self.finalTimeout) {
             printError("trainbell: the broker \(target.url) did not take the last reports within \(Int(Self.finalTimeout)) s")
         }
     }
@@ -107,12 +101,6 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
     // MARK: The sender thread
 
     private func run() {
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        // SIGPIPE too: a write to a closed connection fails with EPIPE on this thread, and the
-        // command (which must not inherit an ignored SIGPIPE) keeps the default.
-        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE] { sigaddset(&blocked, s) }
-        pthread_sigmask(SIG_BLOCK, &blocked, nil)
         let publisher: BrokerPublisher
         do {
             try target.checkJob(job)
@@ -129,7 +117,7 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
         }
         serve(publisher)
         publisher.client.disconnect()
-        signal(Self.done)
+        events?.signal(Self.done)
     }
 
     /// Publishes until the end; a lost broker is connected again (1 s, doubling to 30 s), the reports
@@ -178,12 +166,7 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
         while true {
             let remaining = deadline - MonotonicClock.seconds
             guard remaining > 0 else { return }
-            var poller = pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)
-            if poll(&poller, 1, Int32(remaining * 1000) + 1) > 0 {
-                var bytes = [UInt8](repeating: 0, count: 64)
-                while read(wake[0], &bytes, bytes.count) > 0 {}
-                if shared.withLock({ $0.finishing }) { return }
-            }
+            if wake?.drain(waitingAtMost: Int32(remaining * 1000) + 1) == true, shared.withLock({ $0.finishing }) { return }
         }
     }
 
@@ -211,9 +194,8 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
             // Asleep until a push, the next coalesced progress, or libmosquitto's keep-alive.
             let next = [coalescer.nextDue, metrics.nextDue].compactMap { $0 }.min()
             let waitMicroseconds = next.map { max(0, $0 - now) } ?? 5_000_000
-            if try publisher.client.step(milliseconds: Int32(min(waitMicroseconds, 5_000_000) / 1000) + 1, wake: wake[0]) {
-                var bytes = [UInt8](repeating: 0, count: 64)
-                while read(wake[0], &bytes, bytes.count) > 0 {}
+            if try publisher.client.step(milliseconds: Int32(min(waitMicroseconds, 5_000_000) / 1000) + 1, wake: wake?.readEnd ?? -1) {
+                wake?.drain()
             }
         }
     }
@@ -279,35 +261,8 @@ final class BrokerReportSender: RunReportSink, @unchecked Sendable {
                 return state.finishing
             }
             if finishing { break }
-            var poller = pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)
-            _ = poll(&poller, 1, -1)
-            var bytes = [UInt8](repeating: 0, count: 64)
-            while read(wake[0], &bytes, bytes.count) > 0 {}
+            wake?.drain(waitingAtMost: -1)
         }
-        signal(Self.done)
-    }
-
-    private func poke() {
-        var byte: UInt8 = 1
-        _ = write(wake[1], &byte, 1)
-    }
-
-    private func signal(_ event: UInt8) {
-        var byte = event
-        _ = write(events[1], &byte, 1)
-    }
-
-    private func wait(seconds: Double) -> Bool {
-        let deadline = MonotonicClock.seconds + seconds
-        while true {
-            let remaining = deadline - MonotonicClock.seconds
-            guard remaining > 0 else { return false }
-            var poller = pollfd(fd: events[0], events: Int16(POLLIN), revents: 0)
-            let n = poll(&poller, 1, Int32((remaining * 1000).rounded(.up)))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            var byte: UInt8 = 0
-            if read(events[0], &byte, 1) == 1, byte == Self.done { return true }
-        }
+        events?.signal(Self.done)
     }
 }

@@ -51,7 +51,10 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "trainbell",
-            dependencies: ["DBus", "TrainBellAPI", "TrainBellCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "DBus", "TrainBellAPI", "TrainBellCore", "CMosquitto", "CLazyLibraries",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "trainbelld",

@@ -20,6 +20,9 @@ MV(mosquitto_destroy, (struct mosquitto *mosq), (mosq))
 M(int, mosquitto_connect_async, (struct mosquitto *mosq, const char *host, int port, int keepalive), (mosq, host, port, keepalive), NS)
 M(int, mosquitto_reconnect_async, (struct mosquitto *mosq), (mosq), NS)
 M(int, mosquitto_disconnect, (struct mosquitto *mosq), (mosq), NS)
+MV(mosquitto_user_data_set, (struct mosquitto *mosq, void *obj), (mosq, obj))
+MV(mosquitto_connect_callback_set, (struct mosquitto *mosq, void (*on_connect)(struct mosquitto *, void *, int)), (mosq, on_connect))
+MV(mosquitto_log_callback_set, (struct mosquitto *mosq, void (*on_log)(struct mosquitto *, void *, int, const char *)), (mosq, on_log))
 MV(mosquitto_connect_with_flags_callback_set, (struct mosquitto *mosq, void (*on_connect)(struct mosquitto *, void *, int, int)),
    (mosq, on_connect))
 MV(mosquitto_disconnect_callback_set, (struct mosquitto *mosq, void (*on_disconnect)(struct mosquitto *, void *, int)),

@@ -1,3 +1,5 @@
+import CLazyLibraries
+import CMosquitto
 import DBus
 import Glibc
 import TrainBellCore
@@ -11,13 +13,13 @@ struct BrokerFailure: Error, CustomStringConvertible {
     var failure: Failure { Failure(message: description, code: Service.unavailable) }
 }
 
-/// One connection of the CLI to an MQTT broker, on libmosquitto loaded at first use
-/// (``MosquittoLibrary``), driven by the caller's thread: `step` polls the client's socket (and a
-/// wake-up descriptor of the caller's) and lets libmosquitto read, write and keep alive. A clean
-/// session (the publisher needs none kept); QoS 1 messages are remembered until their PUBACK.
+/// One connection of the CLI to an MQTT broker, on libmosquitto loaded at first use (CLazyLibraries,
+/// as trainbelld loads it: `trainbell` links no MQTT library), driven by the caller's thread: `step`
+/// polls the client's socket (and a wake-up descriptor of the caller's) and lets libmosquitto read,
+/// write and keep alive. A clean session (the publisher needs none kept); QoS 1 messages are
+/// remembered until their PUBACK.
 final class BrokerClient {
     let target: BrokerTarget
-    private let library: MosquittoLibrary
     private let client: OpaquePointer
     private(set) var isConnected = false
     /// Whether this connection was made (its loss is "lost", not "cannot reach").
@@ -37,30 +39,45 @@ final class BrokerClient {
     static let keepAlive: Int32 = 60
 
     init(target: BrokerTarget) throws(BrokerFailure) {
-        let library = try MosquittoLibrary.shared.get()
-        self.library = library
+        if let missing = tb_lazy_mosquitto_error() {
+            throw BrokerFailure("\(String(cString: missing)) to publish to a broker")
+        }
+        _ = Self.initialized
         self.target = target
         // A clean session with a client id of the broker's choosing: nothing of a publisher is kept.
-        guard let client = library.new(nil, true, nil) else {
+        guard let client = mosquitto_new(nil, true, nil) else {
             throw BrokerFailure("libmosquitto cannot make a client: \(String(cString: strerror(errno)))")
         }
         self.client = client
-        _ = library.intOption(client, MosquittoLibrary.optionProtocolVersion, MosquittoLibrary.protocolV311)
+        _ = mosquitto_int_option(client, MOSQ_OPT_PROTOCOL_VERSION, Int32(MQTT_PROTOCOL_V311))
         if let user = target.url.user {
-            _ = library.usernamePasswordSet(client, user, target.password)
+            _ = mosquitto_username_pw_set(client, user, target.password)
         }
         if target.url.tls {
-            let rc = library.tlsSet(client, target.caFile, target.caFile == nil ? "/etc/ssl/certs" : nil, nil, nil, nil)
-            guard rc == MosquittoLibrary.success else {
-                library.destroy(client)
-                throw BrokerFailure("cannot set up TLS for the broker \(target.url)\(target.caFile.map { " with the CA file \($0)" } ?? ""): \(library.describe(rc))")
+            let rc = mosquitto_tls_set(client, target.caFile, target.caFile == nil ? "/etc/ssl/certs" : nil, nil, nil, nil)
+            guard rc == Self.success else {
+                mosquitto_destroy(client)
+                throw BrokerFailure("cannot set up TLS for the broker \(target.url)\(target.caFile.map { " with the CA file \($0)" } ?? ""): \(Self.describe(rc))")
             }
         }
         registerCallbacks()
     }
 
+    private static let initialized: Bool = {
+        mosquitto_lib_init()
+        return true
+    }()
+
+    private static let success = MOSQ_ERR_SUCCESS.rawValue
+
+    /// libmosquitto's text for an error code (`MOSQ_ERR_ERRNO`: the system's).
+    static func describe(_ code: Int32) -> String {
+        if code == MOSQ_ERR_ERRNO.rawValue { return String(cString: strerror(errno)) }
+        return String(cString: mosquitto_strerror(code))
+    }
+
     deinit {
-        library.destroy(client)
+        mosquitto_destroy(client)
     }
 
     // MARK: Connecting, publishing, waiting
@@ -72,9 +89,9 @@ final class BrokerClient {
         tlsError = nil
         isConnected = false
         wasConnected = false
-        let rc = again ? library.reconnectAsync(client)
-            : library.connectAsync(client, target.url.host, Int32(target.url.port), Self.keepAlive)
-        guard rc == MosquittoLibrary.success else { throw unreachable(library.describe(rc)) }
+        let rc = again ? mosquitto_reconnect_async(client)
+            : mosquitto_connect_async(client, target.url.host, Int32(target.url.port), Self.keepAlive)
+        guard rc == Self.success else { throw unreachable(Self.describe(rc)) }
         let deadline = MonotonicClock.seconds + timeout
         while !isConnected {
             let remaining = deadline - MonotonicClock.seconds
@@ -87,25 +104,25 @@ final class BrokerClient {
     func publish(topic: String, payload: [UInt8], qos: Int32, retain: Bool) throws(BrokerFailure) {
         var mid: Int32 = 0
         let rc = payload.withUnsafeBytes { bytes in
-            library.publish(client, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos, retain)
+            mosquitto_publish(client, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos, retain)
         }
-        guard rc == MosquittoLibrary.success else {
-            throw BrokerFailure("cannot publish to the broker \(target.url): \(problem ?? library.describe(rc))")
+        guard rc == Self.success else {
+            throw BrokerFailure("cannot publish to the broker \(target.url): \(problem ?? Self.describe(rc))")
         }
         if qos > 0 { unacknowledged.insert(mid) }
     }
 
     func subscribe(_ filter: String, qos: Int32) throws(BrokerFailure) {
-        let rc = library.subscribe(client, nil, filter, qos)
-        guard rc == MosquittoLibrary.success else {
-            throw BrokerFailure("cannot subscribe to \(filter) at the broker \(target.url): \(library.describe(rc))")
+        let rc = mosquitto_subscribe(client, nil, filter, qos)
+        guard rc == Self.success else {
+            throw BrokerFailure("cannot subscribe to \(filter) at the broker \(target.url): \(Self.describe(rc))")
         }
     }
 
     /// Waits until every QoS 1 message was acknowledged and everything was written, at most `timeout` s.
     func waitAcknowledged(timeout: Double = BrokerClient.acknowledgeTimeout) throws(BrokerFailure) {
         let deadline = MonotonicClock.seconds + timeout
-        while !unacknowledged.isEmpty || library.wantWrite(client) {
+        while !unacknowledged.isEmpty || mosquitto_want_write(client) {
             let remaining = deadline - MonotonicClock.seconds
             guard remaining > 0 else {
                 throw BrokerFailure("the broker \(target.url) did not acknowledge \(unacknowledged.count) message(s) within \(Int(timeout)) s")
@@ -117,10 +134,10 @@ final class BrokerClient {
     /// Says goodbye (DISCONNECT written, at most a second).
     func disconnect() {
         guard isConnected else { return }
-        _ = library.disconnect(client)
+        _ = mosquitto_disconnect(client)
         let deadline = MonotonicClock.seconds + 1
-        while library.wantWrite(client) && MonotonicClock.seconds < deadline {
-            if library.loopWrite(client, 1) != MosquittoLibrary.success { break }
+        while mosquitto_want_write(client) && MonotonicClock.seconds < deadline {
+            if mosquitto_loop_write(client, 1) != Self.success { break }
         }
         isConnected = false
     }
@@ -129,10 +146,10 @@ final class BrokerClient {
     /// read and write what is ready and send its keep-alive; whether `wake` was readable.
     @discardableResult
     func step(milliseconds: Int32, wake: Int32 = -1) throws(BrokerFailure) -> Bool {
-        let fd = library.socket(client)
+        let fd = mosquitto_socket(client)
         var fds: [pollfd] = []
         if fd >= 0 {
-            fds.append(pollfd(fd: fd, events: Int16(POLLIN) | (library.wantWrite(client) ? Int16(POLLOUT) : 0), revents: 0))
+            fds.append(pollfd(fd: fd, events: Int16(POLLIN) | (mosquitto_want_write(client) ? Int16(POLLOUT) : 0), revents: 0))
         }
         if wake >= 0 { fds.append(pollfd(fd: wake, events: Int16(POLLIN), revents: 0)) }
         let n = poll(&fds, nfds_t(fds.count), max(0, milliseconds))
@@ -146,25 +163,25 @@ final class BrokerClient {
                 if let error = Self.socketError(fd) { throw unreachable(error) }
                 // TLS's first write took the error of a connection that never was: a refused one.
                 if Self.neverConnected(fd) { throw unreachable(String(cString: strerror(ECONNREFUSED))) }
-                let rc = library.loopRead(client, 1)
-                throw unreachable(problem ?? (rc == MosquittoLibrary.success ? "the connection was closed" : library.describe(rc)))
+                let rc = mosquitto_loop_read(client, 1)
+                throw unreachable(problem ?? (rc == Self.success ? "the connection was closed" : Self.describe(rc)))
             }
             if first.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-                let rc = library.loopRead(client, 1)
-                if rc != MosquittoLibrary.success { throw lost(rc, fd: fd) }
+                let rc = mosquitto_loop_read(client, 1)
+                if rc != Self.success { throw lost(rc, fd: fd) }
             }
             if first.revents & Int16(POLLOUT) != 0 {
-                let rc = library.loopWrite(client, 1)
-                if rc != MosquittoLibrary.success { throw lost(rc, fd: fd) }
+                let rc = mosquitto_loop_write(client, 1)
+                if rc != Self.success { throw lost(rc, fd: fd) }
             }
         }
         if let problem { throw problemFailure(problem) }
-        _ = library.loopMisc(client)
+        _ = mosquitto_loop_misc(client)
         return woken
     }
 
     private func lost(_ rc: Int32, fd: Int32) -> BrokerFailure {
-        let reason = problem ?? Self.socketError(fd) ?? library.describe(rc)
+        let reason = problem ?? Self.socketError(fd) ?? Self.describe(rc)
         return wasConnected ? BrokerFailure("lost the broker \(target.url): \(reason)") : unreachable(reason)
     }
 
@@ -210,13 +227,13 @@ final class BrokerClient {
             wasConnected = true
             problem = nil
         } else {
-            problem = "the broker refused the connection: \(library.describeRefusal(rc))"
+            problem = "the broker refused the connection: \(String(cString: mosquitto_connack_string(rc)))"
                 + (rc == 4 || rc == 5 ? (target.password == nil ? " (no password was given: --broker-password-file)" : " (check the user and the password file)") : "")
         }
     }
 
     fileprivate func disconnected(_ rc: Int32) {
-        if problem == nil && rc != 0 { problem = library.describe(rc) }
+        if problem == nil && rc != 0 { problem = Self.describe(rc) }
         isConnected = false
     }
 
@@ -232,15 +249,10 @@ final class BrokerClient {
         unacknowledged.remove(mid)
     }
 
-    fileprivate func received(_ message: UnsafeRawPointer) {
-        // struct mosquitto_message { int mid; char *topic; void *payload; int payloadlen; int qos; bool retain; }
-        let pointerSize = MemoryLayout<UnsafeRawPointer>.size
-        let topicOffset = pointerSize  // after `mid`, aligned
-        let payloadOffset = topicOffset + pointerSize
-        let lengthOffset = payloadOffset + pointerSize
-        guard let topic = message.load(fromByteOffset: topicOffset, as: UnsafePointer<CChar>?.self) else { return }
-        let payload = message.load(fromByteOffset: payloadOffset, as: UnsafeRawPointer?.self)
-        let length = Int(max(0, message.load(fromByteOffset: lengthOffset, as: Int32.self)))
+    fileprivate func received(_ message: UnsafePointer<mosquitto_message>) {
+        guard let topic = message.pointee.topic else { return }
+        let payload = message.pointee.payload
+        let length = Int(max(0, message.pointee.payloadlen))
         let bytes: [UInt8] = length == 0 || payload == nil || length > 4096 ? [] : Array(UnsafeRawBufferPointer(start: payload, count: length))
         onMessage?(String(cString: topic), bytes)
     }
@@ -250,15 +262,15 @@ final class BrokerClient {
     /// The callbacks find this object through libmosquitto's user data (unretained: the client is
     /// destroyed, and its callbacks with it, in `deinit`).
     private func registerCallbacks() {
-        library.userDataSet(client, Unmanaged.passUnretained(self).toOpaque())
-        library.connectCallbackSet(client) { _, context, rc in BrokerClient.from(context)?.connected(rc) }
-        library.disconnectCallbackSet(client) { _, context, rc in BrokerClient.from(context)?.disconnected(rc) }
-        library.publishCallbackSet(client) { _, context, mid in BrokerClient.from(context)?.published(mid) }
-        library.logCallbackSet(client) { _, context, _, line in
+        mosquitto_user_data_set(client, Unmanaged.passUnretained(self).toOpaque())
+        mosquitto_connect_callback_set(client) { _, context, rc in BrokerClient.from(context)?.connected(rc) }
+        mosquitto_disconnect_callback_set(client) { _, context, rc in BrokerClient.from(context)?.disconnected(rc) }
+        mosquitto_publish_callback_set(client) { _, context, mid in BrokerClient.from(context)?.published(mid) }
+        mosquitto_log_callback_set(client) { _, context, _, line in
             guard let line else { return }
             BrokerClient.from(context)?.logged(String(cString: line))
         }
-        library.messageCallbackSet(client) { _, context, message in
+        mosquitto_message_callback_set(client) { _, context, message in
             guard let message else { return }
             BrokerClient.from(context)?.received(message)
         }

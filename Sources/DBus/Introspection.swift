@@ -96,7 +96,7 @@ public enum Introspection {
     /// Documentation as XML comments: the DTD has no element for it.
     private static func comment(_ text: String, indent: String) -> String {
         var safe = text
-        while safe.contains("--") { safe = safe.replacingOccurrences(of: "--", with: "- -") }
+        while safe.contains("--") { safe = safe.replacing("--", with: "- -") }
         if safe.hasSuffix("-") { safe += " " }
         let lines = safe.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.count == 1 { return "\(indent)<!-- \(safe) -->\n" }
@@ -116,21 +116,6 @@ public enum Introspection {
             }
         }
         return out
-    }
-}
-
-extension String {
-    /// A replace that needs no Foundation.
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
     }
 }
 

@@ -65,21 +65,6 @@ public struct SSHCommandLine: Equatable, Sendable {
 
     /// The word that makes a POSIX shell read `text` as one literal word.
     public static func shellQuoted(_ text: String) -> String {
-        "'" + text.replacingAll("'", with: "'\\''") + "'"
-    }
-}
-
-extension String {
-    /// Every occurrence of `target` replaced (Foundation-free).
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
+        "'" + text.replacing("'", with: "'\\''") + "'"
     }
 }

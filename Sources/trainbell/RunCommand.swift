@@ -215,6 +215,11 @@ final class RunReporter {
 
     /// The least time between two progress reports.
     static let progressInterval: Int64 = 250
+    /// The least time between two metrics reports (milliseconds): a training that prints log dicts
+    /// faster has them merged in between (each name's latest value, at the latest step), so that
+    /// trainbelld, the bus and the sender do not take the training's CPU; a value turning NaN or
+    /// infinite goes at once.
+    static let metricsInterval: Int64 = 100
 
     let title: String
     let appID: String?
@@ -225,6 +230,7 @@ final class RunReporter {
     private var lastQueued: (current: UInt64, total: UInt64?)?
     private var lastQueuedAt: Int64 = 0
     private var warned: Set<String> = []
+    private var metrics = MetricsThrottle(interval: RunReporter.metricsInterval * 1000, messagesPerDoubling: .max)
 
     /// What the command reports itself (nil: nothing).
     private let link: InstrumentationLink?
@@ -262,7 +268,8 @@ final class RunReporter {
             // would be refused are left out, never an error of the run.
             guard let report = MetricReport.keeping(step: pendingProgress?.current ?? lastQueued?.current ?? 0, values) else { return }
             ensureStarted(total: 0)
-            sender.push(.metrics(report))
+            let named = Dictionary(report.values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            push(metrics: metrics.report(step: report.step, values: named, now: MonotonicClock.milliseconds * 1000))
         case .error(let type, let message, let details):
             flushProgress(force: true)
             ensureStarted(total: 0)
@@ -276,8 +283,16 @@ final class RunReporter {
         }
     }
 
-    /// Queues the newest progress, at most ~4 times a second (`force`: now).
+    private func push(metrics merged: (step: UInt64, values: [String: Double])?) {
+        guard let merged, let report = MetricReport.keeping(step: merged.step, merged.values) else { return }
+        sender.push(.metrics(report))
+    }
+
+    /// Queues the newest progress, at most ~4 times a second, and the metrics held, at most 10 times
+    /// (`force`: now).
     func flushProgress(force: Bool = false) {
+        let now = MonotonicClock.milliseconds
+        push(metrics: force ? metrics.flush(now: now * 1000) : metrics.due(now: now * 1000))
         guard let pending = pendingProgress else { return }
         if link?.coversProgress == true {
             // Read before the command said it reports its steps itself: its steps count, not the bar's.
@@ -288,7 +303,6 @@ final class RunReporter {
             pendingProgress = nil
             return
         }
-        let now = MonotonicClock.milliseconds
         guard force || now - lastQueuedAt >= Self.progressInterval else { return }
         sender.push(.progress(current: pending.current, total: pending.total ?? 0))
         lastQueued = pending

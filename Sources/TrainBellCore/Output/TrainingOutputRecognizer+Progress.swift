@@ -104,6 +104,7 @@ extension TrainingOutputRecognizer {
                     end &+= 1
                 }
                 if equals >= 0,
+                    !isPlainDecimal(UnsafeBufferPointer(rebasing: bytes[(equals &+ 1)..<end])),
                     mayNameALoss(UnsafeBufferPointer(rebasing: bytes[start..<equals])),
                     mayHoldNonFiniteNumber(UnsafeBufferPointer(rebasing: bytes[(equals &+ 1)..<end]))
                 {
@@ -113,6 +114,19 @@ extension TrainingOutputRecognizer {
             }
             return false
         }
+    }
+
+    /// Whether `bytes` are only digits, signs, dots and spaces, fewer than ``mayHoldNonFiniteNumber(_:)``
+    /// counts as possibly too many (what most postfix values are): such a value is never NaN or
+    /// infinite, and neither its key nor its letters need reading.
+    static func isPlainDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count < 250 else { return false }
+        for byte in bytes where !(byte &- 0x30 < 10 || byte == UInt8(ascii: ".") || byte == 0x20
+            || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+"))
+        {
+            return false
+        }
+        return true
     }
 
     /// Whether `bytes` hold `loss` (ASCII letter case ignored): else no

@@ -241,7 +241,8 @@ bench-history: deps-test
 bench-cli: deps-test install-build
 	$(call apt_install,hyperfine time)
 	$(SWIFT) build $(RELEASE_FLAGS) --product trainbell-bench
-	$(RELEASE_BIN)/trainbell-bench cli $(CURDIR)/$(RELEASE_BIN)/trainbell
+	cc -O2 -o $(INSTALL_SCRATCH)/progress-client Tests/Tools/progress-client.c $$(pkg-config --cflags --libs dbus-1)
+	$(RELEASE_BIN)/trainbell-bench cli $(CURDIR)/$(RELEASE_BIN)/trainbell $(CURDIR)/$(INSTALL_SCRATCH)/progress-client
 
 # MB/s through `trainbell run -- cat FILE` against `cat FILE | cat` on the same 50 MiB in the same run,
 # for a training log and for random bytes, with trainbelld on a private bus; the release build make install ships.

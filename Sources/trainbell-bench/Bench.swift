@@ -10,7 +10,7 @@ struct Bench {
         do {
             let args = CommandLine.arguments
             if args.count >= 3 && args[1] == "cli" {
-                try CommandLineBench.run(trainbell: args[2])
+                try CommandLineBench.run(trainbell: args[2], cClient: args.count >= 4 ? args[3] : nil)
             } else if args.count >= 3 && args[1] == "run" {
                 try RunThroughputBench.run(trainbell: args[2])
             } else if args.count >= 2 && args[1] == "history" {

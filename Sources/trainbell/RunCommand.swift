@@ -217,8 +217,8 @@ final class RunReporter {
     static let progressInterval: Int64 = 250
     /// The least time between two metrics reports (milliseconds): a training that prints log dicts
     /// faster has them merged in between (each name's latest value, at the latest step), so that
-    /// trainbelld, the bus and the sender do not take the training's CPU; a value turning NaN or
-    /// infinite goes at once.
+    /// trainbelld, the bus and the sender do not take the training's CPU; a report with a NaN or
+    /// infinite value goes at once, as printed, after what was held.
     static let metricsInterval: Int64 = 100
 
     let title: String
@@ -269,7 +269,14 @@ final class RunReporter {
             guard let report = MetricReport.keeping(step: pendingProgress?.current ?? lastQueued?.current ?? 0, values) else { return }
             ensureStarted(total: 0)
             let named = Dictionary(report.values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-            push(metrics: metrics.report(step: report.step, values: named, now: MonotonicClock.milliseconds * 1000))
+            let now = MonotonicClock.milliseconds * 1000
+            if named.values.contains(where: { !$0.isFinite }) {
+                // The signal of a diverged loss goes at once, as printed, after what was held.
+                push(metrics: metrics.flush(now: now))
+                sender.push(.metrics(report))
+            } else {
+                push(metrics: metrics.report(step: report.step, values: named, now: now))
+            }
         case .error(let type, let message, let details):
             flushProgress(force: true)
             ensureStarted(total: 0)

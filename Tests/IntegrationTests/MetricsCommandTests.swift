@@ -52,4 +52,23 @@ import TrainBellAPI
             "420: epoch=1.2 learning_rate=2e-05 loss=0.41", "420: epoch=1.3 grad_norm=inf loss=nan",
         ])
     }
+
+    @Test func runMergesLogDictsPrintedFasterThanTenASecondAndKeepsTheFirstTheNaNAndTheLast() throws {
+        let s = try CommandLineTests.Setup()
+        defer { s.stop() }
+        // 300 dicts at once, a NaN among them, then 300 more: far more than 10 a second.
+        let script = #"""
+            i=0; while [ $i -lt 300 ]; do echo "{'loss': 1.$i, 'epoch': 0.$i}"; i=$((i+1)); done
+            echo "{'loss': nan, 'epoch': 0.5}"
+            i=0; while [ $i -lt 300 ]; do echo "{'loss': 2.$i, 'epoch': 0.$i}"; i=$((i+1)); done
+            """#
+        let result = try s.run(["run", "--job", "fast-dicts", "--", "/bin/sh", "-c", script])
+        #expect(result.status == 0, "\(result.stderr)")
+        let client = try DaemonClient(bus: s.bus, recordSignals: false)
+        let rows = MetricsTests.text(try client.api.metrics(of: "fast-dicts"))
+        #expect(rows.count < 100, "merged, not one report a dict: \(rows.count)")
+        #expect(rows.first == "0: epoch=0.0 loss=1.0", "the first goes at once: \(rows)")
+        #expect(rows.contains("0: epoch=0.5 loss=nan"), "the NaN goes at once, as printed: \(rows)")
+        #expect(rows.last == "0: epoch=0.299 loss=2.299", "what is held goes at the end: \(rows)")
+    }
 }

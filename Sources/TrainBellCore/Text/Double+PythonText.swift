@@ -57,24 +57,22 @@ extension Double {
         }
         var mantissa: UInt64 = 0
         var digits = 0
-        var scale = 0
-        var integerDigits = 0
-        while index < end, bytes[index] &- 0x30 < 10 {
-            mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
-            digits += 1
-            integerDigits += 1
-            index = bytes.index(after: index)
-        }
-        guard integerDigits > 0 else { return nil }
-        if index < end, bytes[index] == UInt8(ascii: ".") {
-            index = bytes.index(after: index)
-            var fractionDigits = 0
+        /// Reads a run of digits into `mantissa` (wrapping: `digits` says when it cannot be trusted);
+        /// how many there were.
+        func readDigits() -> Int {
+            let start = digits
             while index < end, bytes[index] &- 0x30 < 10 {
                 mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
                 digits += 1
-                fractionDigits += 1
                 index = bytes.index(after: index)
             }
+            return digits - start
+        }
+        guard readDigits() > 0 else { return nil }
+        var scale = 0
+        if index < end, bytes[index] == UInt8(ascii: ".") {
+            index = bytes.index(after: index)
+            let fractionDigits = readDigits()
             guard fractionDigits > 0 else { return nil }
             scale = -fractionDigits
         }

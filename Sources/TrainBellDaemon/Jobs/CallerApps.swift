@@ -11,6 +11,11 @@ final class CallerApps {
     private let connection: Connection
     private let resolver: AppIDResolver
     private var known: [String: String?] = [:]
+    /// Callers whose lookup is in flight, with what waits for its answer: a burst of new jobs from one
+    /// caller makes one lookup, not one a job.
+    private var pending: [String: [(String) -> Void]] = [:]
+    /// The most jobs that wait for one caller's lookup (others get the app at their next start).
+    static let maximumWaiting = 256
 
     init(connection: Connection, resolver: AppIDResolver) {
         self.connection = connection
@@ -28,10 +33,18 @@ final class CallerApps {
             guard let pid = connection.processID(of: caller) else { return nil }
             return remember(caller, resolver.resolve(pid: pid)?.appID)
         }
+        if pending[caller] != nil {
+            if pending[caller, default: []].count < Self.maximumWaiting { pending[caller, default: []].append(later) }
+            return nil
+        }
+        if pending.count >= Self.capacity { return nil }  // lookups in flight for that many callers: none more
+        pending[caller] = [later]
         connection.callAsync(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: .bus,
                              member: "GetConnectionUnixProcessID", [.string(caller)], timeout: 5) { [weak self] result in
-            guard let self, case .uint32(let pid)? = (try? result.get())?.first else { return }
-            if let app = self.remember(caller, self.resolver.resolve(pid: pid)?.appID) { later(app) }
+            guard let self else { return }
+            let waiting = self.pending.removeValue(forKey: caller) ?? []
+            guard case .uint32(let pid)? = (try? result.get())?.first else { return }
+            if let app = self.remember(caller, self.resolver.resolve(pid: pid)?.appID) { waiting.forEach { $0(app) } }
         }
         return nil
     }

@@ -1,4 +1,5 @@
 import CDBus
+import Glibc
 
 extension Connection {
     /// Exports `object` at its path. Export objects before requesting a name, so that calls arriving
@@ -65,6 +66,11 @@ extension Connection {
 
     /// Routes a method call: decode, check the signature, run the handler, reply.
     func dispatchMethodCall(_ message: Message) -> Bool {
+        // A call to where the last one went (a trainer reporting every step): no name is read into a
+        // String nor looked up, and its signature is the method's.
+        if let hot = hotMethod, let (table, method) = hot.matches(message, host: objectHost ?? self), !message.containsUnixFDs {
+            return run(method, of: table, MethodCall(message: message, arguments: [], connection: self), signatureChecked: true)
+        }
         guard let path = message.path, let member = message.member else { return false }
         let object = (objectHost ?? self).objects[path]
         if object == nil, let fallbackHandler, fallbackHandler(message) { return true }
@@ -74,6 +80,7 @@ extension Connection {
         // which closes them.
         if let object, !message.containsUnixFDs, !Self.isStandard(interface, member),
            case .found(let table, let method)? = Self.lookUp(member, interface, in: object), method.readsItsArguments {
+            if let interface { hotMethod = HotMethod(path: path, interface: interface, member: member, object: object, table: table, method: method) }
             return run(method, of: table, MethodCall(message: message, arguments: [], connection: self))
         }
         let arguments: [DBusValue]
@@ -146,11 +153,11 @@ extension Connection {
         return interfaceSeen ? nil : .noSuchInterface
     }
 
-    /// Checks the call's signature, runs the handler, replies.
-    private func run(_ method: Method, of table: Interface, _ call: MethodCall) -> Bool {
+    /// Checks the call's signature (unless `signatureChecked`), runs the handler, replies.
+    private func run(_ method: Method, of table: Interface, _ call: MethodCall, signatureChecked: Bool = false) -> Bool {
         let message = call.message
         let member = method.name
-        guard message.signature == method.inSignature else {
+        guard signatureChecked || message.signature == method.inSignature else {
             send(error: BusError(.invalidArgs,
                                  "\(table.name).\(member) expects arguments of signature '\(method.inSignature)', got '\(message.signature)'"),
                  to: message)
@@ -270,5 +277,45 @@ extension Connection {
         let below = objects.values.filter { $0.path.isDescendant(of: manager.path) }.sorted { $0.path < $1.path }
         return .dictionary(key: .objectPath, value: .dictionary(key: .string, value: .dictionary(key: .string, value: .variant)),
                            below.map { DictEntry(.objectPath($0.path), $0.interfacesAndProperties) })
+    }
+}
+
+/// The method a call on the hot path of `dispatchMethodCall` reached, by the path, interface and
+/// member it named and the method's signature, kept as the bytes libdbus holds: a call that names
+/// the same (compared as C strings) goes to the same method. It stands while its object is still
+/// the one exported at that path (an object's interfaces never change).
+final class HotMethod {
+    private let path: [CChar]
+    private let interface: [CChar]
+    private let member: [CChar]
+    private let signature: [CChar]
+    private weak var object: ExportedObject?
+    private let table: Interface
+    private let method: Method
+
+    init(path: ObjectPath, interface: InterfaceName, member: MemberName, object: ExportedObject, table: Interface, method: Method) {
+        self.path = Array(path.rawValue.utf8CString)
+        self.interface = Array(interface.rawValue.utf8CString)
+        self.member = Array(member.rawValue.utf8CString)
+        self.signature = Array(method.inSignature.utf8CString)
+        self.object = object
+        self.table = table
+        self.method = method
+    }
+
+    /// The interface and method of `message`, when it names this one's path, interface, member and
+    /// signature and the object is still exported on `host`.
+    func matches(_ message: Message, host: Connection) -> (Interface, Method)? {
+        guard let object, object.connection === host,
+              let member = dbus_message_get_member(message.raw), Self.same(self.member, member),
+              let signature = dbus_message_get_signature(message.raw), Self.same(self.signature, signature),
+              let interface = dbus_message_get_interface(message.raw), Self.same(self.interface, interface),
+              let path = dbus_message_get_path(message.raw), Self.same(self.path, path)
+        else { return nil }
+        return (table, method)
+    }
+
+    private static func same(_ stored: [CChar], _ text: UnsafePointer<CChar>) -> Bool {
+        stored.withUnsafeBufferPointer { strcmp($0.baseAddress!, text) == 0 }
     }
 }

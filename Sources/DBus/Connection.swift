@@ -12,6 +12,8 @@ public final class Connection: @unchecked Sendable {
     let raw: OpaquePointer
     var loopGlue: LoopGlue?
     var objects: [ObjectPath: ExportedObject] = [:]
+    /// Where the last call of the hot path of `dispatchMethodCall` went (see ``HotMethod``).
+    var hotMethod: HotMethod?
     /// Paths of the exported object managers (few), so finding an object's manager is cheap.
     var managerPaths: Set<ObjectPath> = []
     var subscriptions: [UInt64: SignalSubscription] = [:]

@@ -268,7 +268,9 @@ final class RunReporter {
             // would be refused are left out, never an error of the run.
             guard let report = MetricReport.keeping(step: pendingProgress?.current ?? lastQueued?.current ?? 0, values) else { return }
             ensureStarted(total: 0)
-            let named = Dictionary(report.values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            // The dict as printed, unless some of its names were left out.
+            let named = report.values.count == values.count
+                ? values : Dictionary(report.values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
             let now = MonotonicClock.milliseconds * 1000
             if named.values.contains(where: { !$0.isFinite }) {
                 // The signal of a diverged loss goes at once, as printed, after what was held.

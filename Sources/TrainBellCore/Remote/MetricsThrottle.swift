@@ -26,9 +26,11 @@ public struct MetricsThrottle: Sendable {
 
     /// A report: the merged metrics to send now, or nil when they are kept for ``due(now:)``.
     public mutating func report(step: UInt64, values: [String: Double], now: Int64) -> (step: UInt64, values: [String: Double])? {
+        let mergedStep = max(step, pending?.step ?? 0)
         var merged = pending?.values ?? [:]
+        pending = nil  // the kept values' only other reference: the merge below is made in place
         merged.merge(values) { $1 }
-        pending = (max(step, pending?.step ?? 0), merged)
+        pending = (mergedStep, merged)
         let urgent = values.values.contains { !$0.isFinite }
         if urgent || lastSent.map({ now - $0 >= currentInterval }) ?? true { return take(now: now) }
         return nil

@@ -23,4 +23,13 @@ import Testing
             #expect(bytes.firstIndex(of: needle, from: start) == Self.naive(bytes, needle, from: start))
         }
     }
+
+    @Test func caseInsensitiveContainsFindsWhatALowercasedSearchFinds() async {
+        let text = Gen.int(in: 0...5).map { ["Loss", "grad_NORM", "é", "lo", "ss", "x"][$0] }.array(of: 0...6).map { $0.joined() }
+        let word = Gen.int(in: 0...3).map { ["loss", "grad_norm", "s", ""][$0] }
+        await propertyCheck(count: 1_000, input: text, word) { text, word in
+            let expected = word.isEmpty || Array(text.utf8).map(\.asciiLowercased).firstIndex(of: Array(word.utf8)) != nil
+            #expect(text.utf8.asciiCaseInsensitiveContains(word) == expected, "\(text) / \(word)")
+        }
+    }
 }

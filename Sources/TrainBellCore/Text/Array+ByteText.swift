@@ -81,12 +81,30 @@ extension UInt8 {
 extension String.UTF8View {
     /// Whether the text holds `word` (given in lower case), ASCII letter case ignored.
     func asciiCaseInsensitiveContains(_ word: String) -> Bool {
+        // Native and small strings: a search in their bytes, without the view's index arithmetic.
+        let found: Bool?? = withContiguousStorageIfAvailable { text in
+            word.utf8.withContiguousStorageIfAvailable { word in Self.asciiCaseInsensitiveSearch(word, in: text) }
+        }
+        if let found, let found { return found }
         let word = word.utf8
         guard let first = word.first else { return true }
         var start = startIndex
         while let at = self[start...].firstIndex(where: { $0.asciiLowercased == first }) {
             if self[at...].starts(with: word, by: { $0.asciiLowercased == $1 }) { return true }
             start = index(after: at)
+        }
+        return false
+    }
+
+    private static func asciiCaseInsensitiveSearch(_ word: UnsafeBufferPointer<UInt8>, in text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !word.isEmpty else { return true }
+        guard word.count <= text.count else { return false }
+        var start = 0
+        while start <= text.count &- word.count {
+            var matched = 0
+            while matched < word.count, text[start &+ matched].asciiLowercased == word[matched] { matched &+= 1 }
+            if matched == word.count { return true }
+            start &+= 1
         }
         return false
     }

@@ -6,7 +6,8 @@
 /// (by default 10 s and 100: six a minute at first, fewer than 700 in a day of logging, fewer than
 /// 1,000 in eleven days). A value that is NaN or
 /// infinite goes at once (it is the signal that a loss diverged), as does what is kept at the job's
-/// end (``flush()``). Pure: the clock (microseconds) is passed in.
+/// end (``flush()``). Pure: the clock (microseconds) is passed in. `trainbell run` uses it over D-Bus
+/// too, at a fixed 100 ms (`messagesPerDoubling: .max`), for the log dicts a training prints.
 public struct MetricsThrottle: Sendable {
     public var interval: Int64
     public var messagesPerDoubling: Int
